@@ -1,0 +1,63 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import Asset, Balance, User
+
+
+class BalanceInline(admin.TabularInline):
+    model = Balance
+    extra = 0
+    autocomplete_fields = ["asset"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "email", "parent", "is_staff", "is_frozen", "date_joined"]
+    list_filter = ["is_staff", "is_active", "is_frozen", "groups"]
+    list_select_related = ["parent"]
+    search_fields = ["username", "email"]
+    raw_id_fields = ["parent"]
+    inlines = [BalanceInline]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Sub-account", {"fields": ["parent", "note", "is_frozen"]}),
+    )
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = ["symbol", "name", "usdt_price"]
+    list_editable = ["usdt_price"]
+    search_fields = ["symbol", "name"]
+
+
+# django-otp's own admin pages show TOTP secrets and offer a QR code of them. Nobody,
+# not even a superuser, needs to see another person's secret: replace them with
+# pages that show the device and its throttling state only.
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed", "throttling_failure_count", "last_used_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed", "throttling_failure_count", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(StaticDevice)
+class BackupCodesAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False

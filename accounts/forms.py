@@ -1,0 +1,88 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from .models import User
+from .twofactor import CodeRejected, verify_code
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(label="E-mail")
+
+    class Meta:
+        model = User
+        fields = ["username", "email"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this e-mail already exists.")
+        return email
+
+
+class LoginForm(AuthenticationForm):
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.is_subaccount:
+            # Sub-accounts are managed by their parent and never sign in themselves.
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Google Authenticator code")
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update(
+            {"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        )
+        return attrs
+
+
+class TwoFactorForm(forms.Form):
+    """A form whose action must be confirmed with a fresh 2FA code.
+
+    The code is checked last, and only when every other field is valid: a code is
+    good once, so spending it on a form that fails anyway would make the user wait
+    for the next one.
+    """
+
+    code = CodeField()
+    allow_backup_code = False
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        self.otp_device = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                self.otp_device = verify_code(
+                    self.user, cleaned.get("code", ""), allow_backup=self.allow_backup_code
+                )
+            except CodeRejected as rejected:
+                self.add_error("code", str(rejected))
+        return cleaned
+
+
+class LoginCodeForm(TwoFactorForm):
+    code = CodeField(label="Authentication code")
+    allow_backup_code = True
+
+
+class DisableTwoFactorForm(TwoFactorForm):
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That password is not right.")
+        return password
+
+
+class SetupCodeForm(forms.Form):
+    code = CodeField()

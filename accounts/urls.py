@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/login/code/", views.login_code, name="login_code"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/security/", views.security, name="security"),
+    path("accounts/security/2fa/setup/", views.setup_2fa, name="setup_2fa"),
+    path("accounts/security/2fa/disable/", views.disable_2fa, name="disable_2fa"),
+    path("accounts/security/backup-codes/", views.backup_codes, name="backup_codes"),
+    path(
+        "accounts/security/backup-codes/regenerate/",
+        views.regenerate_backup_codes,
+        name="regenerate_backup_codes",
+    ),
+    path("assets/", views.assets, name="assets"),
+]

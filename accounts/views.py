@@ -1,0 +1,231 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_ratelimit.core import is_ratelimited
+
+from . import twofactor
+from .forms import (
+    DisableTwoFactorForm,
+    LoginCodeForm,
+    LoginForm,
+    SetupCodeForm,
+    SignupForm,
+    TwoFactorForm,
+)
+from .models import User
+from .services import balances_of, total_usdt
+
+PENDING_LOGIN = "pending_login"
+PENDING_LOGIN_SECONDS = 300
+SETUP_KEY = "totp_setup_key"
+BACKUP_CODES = "backup_codes_to_show"
+
+
+def _next_url(request) -> str:
+    """Where to go after signing in: only ever a path on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _login_throttled(request) -> bool:
+    username = (request.POST.get("username") or "").strip().lower()
+    by_user = is_ratelimited(
+        request,
+        group="login-username",
+        key=lambda _group, _request: username,
+        rate=settings.LOGIN_RATE_PER_USERNAME,
+        increment=True,
+    )
+    by_ip = is_ratelimited(
+        request, group="login-ip", key="ip", rate=settings.LOGIN_RATE_PER_IP, increment=True
+    )
+    return by_user or by_ip
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Turn on two-factor authentication to use the API.")
+        return redirect("accounts:security")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request):
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(_next_url(request))
+    form = LoginForm(request, data=request.POST or None)
+    throttled = request.method == "POST" and _login_throttled(request)
+    # A throttled attempt is refused before the password is even checked.
+    if request.method == "POST" and not throttled and form.is_valid():
+        user = form.get_user()
+        if not twofactor.has_2fa(user):
+            login(request, user)
+            return redirect(_next_url(request))
+        # The password was right; the session holds that fact, not the login,
+        # until the second step proves the code.
+        request.session[PENDING_LOGIN] = {
+            "user_id": user.pk,
+            "backend": user.backend,
+            "started": time.time(),
+        }
+        return redirect(f"{reverse('accounts:login_code')}?next={_next_url(request)}")
+    ctx = {
+        "form": form,
+        "throttled": throttled,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    return render(request, "accounts/login.html", ctx, status=429 if throttled else 200)
+
+
+def _pending_user(request):
+    """The user who passed the password step (or is signed in unverified), or None."""
+    if request.user.is_authenticated:
+        return request.user
+    pending = request.session.get(PENDING_LOGIN)
+    if not pending or time.time() - pending["started"] > PENDING_LOGIN_SECONDS:
+        return None
+    user = User.objects.filter(pk=pending["user_id"], is_active=True).first()
+    if user is not None:
+        user.backend = pending["backend"]
+    return user
+
+
+@sensitive_post_parameters("code")
+@never_cache
+def login_code(request):
+    user = _pending_user(request)
+    if user is None:
+        request.session.pop(PENDING_LOGIN, None)
+        messages.info(request, "Sign in again, please: the code step timed out.")
+        return redirect("accounts:login")
+    form = LoginCodeForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        request.session.pop(PENDING_LOGIN, None)
+        if not request.user.is_authenticated:
+            login(request, user, backend=user.backend)
+        otp_login(request, form.otp_device)
+        if form.otp_device.persistent_id.startswith("otp_static"):
+            left = twofactor.backup_codes_left(user)
+            messages.warning(request, f"You signed in with a backup code. {left} left.")
+        return redirect(_next_url(request))
+    ctx = {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")}
+    return render(request, "accounts/login_code.html", ctx)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "You have signed out.")
+    return redirect("accounts:login")
+
+
+def _security_page(request, *, regenerate_form=None, disable_form=None, status=200):
+    ctx = {
+        "has_2fa": twofactor.has_2fa(request.user),
+        "backup_codes_left": twofactor.backup_codes_left(request.user),
+        "regenerate_form": regenerate_form or TwoFactorForm(user=request.user, auto_id="regen_%s"),
+        "disable_form": disable_form
+        or DisableTwoFactorForm(user=request.user, auto_id="disable_%s"),
+    }
+    return render(request, "accounts/security.html", ctx, status=status)
+
+
+@login_required
+def security(request):
+    return _security_page(request)
+
+
+@login_required
+@sensitive_post_parameters("code")
+@never_cache
+def setup_2fa(request):
+    if twofactor.has_2fa(request.user):
+        return redirect("accounts:security")
+    hex_key = request.session.get(SETUP_KEY) or twofactor.new_totp_key()
+    request.session[SETUP_KEY] = hex_key
+    form = SetupCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = twofactor.confirm_totp_setup(
+                user=request.user, hex_key=hex_key, code=form.cleaned_data["code"]
+            )
+        except twofactor.CodeRejected as rejected:
+            form.add_error("code", str(rejected))
+        else:
+            del request.session[SETUP_KEY]
+            otp_login(request, device)
+            request.session[BACKUP_CODES] = twofactor.regenerate_backup_codes(request.user)
+            messages.success(request, "Two-factor authentication is on.")
+            return redirect("accounts:backup_codes")
+    ctx = {
+        "form": form,
+        "qr_svg": twofactor.qr_code_svg(twofactor.provisioning_uri(request.user, hex_key)),
+        "secret": twofactor.base32_secret(hex_key),
+    }
+    return _no_store(render(request, "accounts/setup_2fa.html", ctx))
+
+
+@login_required
+@never_cache
+def backup_codes(request):
+    # Popped as it is rendered: the codes are shown on this one page view only.
+    codes = request.session.pop(BACKUP_CODES, None)
+    if not codes:
+        messages.info(request, "Backup codes are shown only once. Generate new ones if needed.")
+        return redirect("accounts:security")
+    return _no_store(render(request, "accounts/backup_codes.html", {"codes": codes}))
+
+
+@require_POST
+@login_required
+@sensitive_post_parameters("code")
+def regenerate_backup_codes(request):
+    form = TwoFactorForm(request.POST, user=request.user, auto_id="regen_%s")
+    if form.is_valid():
+        request.session[BACKUP_CODES] = twofactor.regenerate_backup_codes(request.user)
+        return redirect("accounts:backup_codes")
+    return _security_page(request, regenerate_form=form, status=400)
+
+
+@require_POST
+@login_required
+@sensitive_post_parameters("password", "code")
+def disable_2fa(request):
+    form = DisableTwoFactorForm(request.POST, user=request.user, auto_id="disable_%s")
+    if form.is_valid():
+        twofactor.disable_2fa(request.user)
+        messages.warning(request, "Two-factor authentication is off.")
+        return redirect("accounts:security")
+    return _security_page(request, disable_form=form, status=400)
+
+
+@login_required
+def assets(request):
+    balances = balances_of(request.user)
+    ctx = {"balances": balances, "total": total_usdt(balances)}
+    return render(request, "accounts/assets.html", ctx)

@@ -1,0 +1,5 @@
+from django.shortcuts import render
+
+
+def docs(request):
+    return render(request, "api/docs.html", {})

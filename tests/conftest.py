@@ -1,0 +1,93 @@
+"""Shared fixtures: accounts in their usual roles, and clients signed in as them.
+
+- ``owner``: a trader with 2FA on; ``owner_client`` is signed in and OTP-verified.
+- ``subaccount``: a sub-account of ``owner``.
+- ``outsider``: another trader with 2FA on; ``outsider_client`` is signed in as them.
+- ``totp``: computes the current code of a user's authenticator.
+"""
+
+import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp as oath_totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import SubaccountFactory, TOTPDeviceFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Argon2 is for production; tests would spend seconds hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate limits and replay guards live in the cache: each test starts clean.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class Authenticator:
+    """The phone app: produces the code of a user's TOTP device."""
+
+    def code(self, user, *, fresh=True) -> str:
+        """The current code. ``fresh`` forgets the last step used, as if 30 s had passed,
+        so a test can confirm several actions in a row (django-otp refuses a code twice)."""
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        if fresh:
+            TOTPDevice.objects.filter(pk=device.pk).update(
+                last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+            )
+        value = oath_totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        return str(value).zfill(device.digits)
+
+
+@pytest.fixture
+def totp():
+    return Authenticator()
+
+
+def with_2fa(user):
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+def verified_client(client, user):
+    """``client`` signed in as ``user`` and past the 2FA step."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def owner(db):
+    return with_2fa(UserFactory(username="owner"))
+
+
+@pytest.fixture
+def subaccount(owner):
+    return SubaccountFactory(parent=owner, username="owner-desk1")
+
+
+@pytest.fixture
+def outsider(db):
+    return with_2fa(UserFactory(username="outsider"))
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    return verified_client(client, owner)
+
+
+@pytest.fixture
+def outsider_client(db, outsider):
+    from django.test import Client
+
+    return verified_client(Client(), outsider)
