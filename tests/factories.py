@@ -1,11 +1,14 @@
 """factory-boy factories. Passwords are all ``PASSWORD``; tests use a fast hasher."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Asset, Balance, User
+from apikeys import keys
 
 PASSWORD = "correct horse battery staple"
 
@@ -65,3 +68,59 @@ class BalanceFactory(factory.django.DjangoModelFactory):
 def usdt(user, amount) -> Balance:
     """Give ``user`` a USDT balance of ``amount``."""
     return BalanceFactory(user=user, amount=Decimal(str(amount)))
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """An API-trading application; ``approved()`` for an account that may create keys."""
+
+    class Meta:
+        model = "reviews.Application"
+
+    user = factory.SubFactory(UserFactory)
+    status = "pending"
+    submitted_at = factory.LazyFunction(timezone.now)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=5))
+    balance_usdt = Decimal("1000")
+    threshold_usdt = Decimal("50000")
+    fast_track = False
+
+    @classmethod
+    def approved(cls, **kwargs):
+        kwargs.setdefault("decided_at", timezone.now())
+        return cls(status="approved", **kwargs)
+
+
+class ApiKeyFactory(factory.django.DjangoModelFactory):
+    """An API key with real key material.
+
+    The plain secret (HMAC) or private key PEM (Ed25519) is left on the instance as
+    ``plain_secret`` / ``private_pem`` for signing requests in tests; only the
+    encrypted secret or the public key reach the database.
+    """
+
+    class Meta:
+        model = "apikeys.ApiKey"
+
+    class Params:
+        ed25519 = factory.Trait(key_type="ed25519")
+
+    user = factory.SubFactory(UserFactory)
+    created_by = factory.LazyAttribute(lambda k: k.user.parent or k.user)
+    alias = factory.Sequence(lambda n: f"bot-{n}")
+    api_key = factory.LazyFunction(keys.new_api_key)
+    key_type = "hmac-sha256"
+    can_trade = False
+    can_withdraw = False
+    ip_whitelist = factory.List([])
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        plain_secret = private_pem = None
+        if kwargs.get("key_type") == "ed25519":
+            private_pem, kwargs["public_key"] = keys.new_ed25519_pair()
+        else:
+            plain_secret = keys.new_hmac_secret()
+            kwargs["secret_encrypted"] = keys.encrypt_secret(plain_secret)
+        obj = super()._create(model_class, *args, **kwargs)
+        obj.plain_secret, obj.private_pem = plain_secret, private_pem
+        return obj
