@@ -39,11 +39,6 @@ def _next_url(request) -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
-def _no_store(response):
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def _login_throttled(request) -> bool:
     username = (request.POST.get("username") or "").strip().lower()
     by_user = is_ratelimited(
@@ -187,18 +182,19 @@ def setup_2fa(request):
         "qr_svg": twofactor.qr_code_svg(twofactor.provisioning_uri(request.user, hex_key)),
         "secret": twofactor.base32_secret(hex_key),
     }
-    return _no_store(render(request, "accounts/setup_2fa.html", ctx))
+    return render(request, "accounts/setup_2fa.html", ctx)
 
 
 @login_required
 @never_cache
 def backup_codes(request):
-    # Popped as it is rendered: the codes are shown on this one page view only.
+    # Popped as it is rendered, and never_cache sends no-store: the codes are shown
+    # on this one page view only, not on a reload or the back button.
     codes = request.session.pop(BACKUP_CODES, None)
     if not codes:
         messages.info(request, "Backup codes are shown only once. Generate new ones if needed.")
         return redirect("accounts:security")
-    return _no_store(render(request, "accounts/backup_codes.html", {"codes": codes}))
+    return render(request, "accounts/backup_codes.html", {"codes": codes})
 
 
 @require_POST

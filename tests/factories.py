@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -24,15 +25,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class SubaccountFactory(UserFactory):
+    """A sub-account: managed by its parent, no usable password."""
+
     username = factory.Sequence(lambda n: f"sub{n}")
     parent = factory.SubFactory(UserFactory)
-    password = None
-
-    @factory.post_generation
-    def unusable_password(obj, create, extracted, **kwargs):
-        obj.set_unusable_password()
-        if create:
-            obj.save(update_fields=["password"])
+    password = factory.LazyFunction(lambda: make_password(None))
 
 
 class TOTPDeviceFactory(factory.django.DjangoModelFactory):

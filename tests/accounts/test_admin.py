@@ -1,0 +1,47 @@
+from django.test import Client
+
+from tests.conftest import verified_client, with_2fa
+from tests.factories import PASSWORD, UserFactory
+
+
+def test_admin_refuses_a_superuser_whose_session_has_no_2fa(client, db):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_login_without_otp_token_is_refused(client, db):
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": admin.username, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert client.get("/admin/").status_code == 302
+
+
+def test_admin_login_with_password_and_code_gets_in(client, db, totp):
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    device_id = admin.totpdevice_set.get().persistent_id
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": admin.username,
+            "password": PASSWORD,
+            "otp_device": device_id,
+            "otp_token": totp.code(admin),
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_hides_totp_secrets(db):
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    device = admin.totpdevice_set.get()
+    client = verified_client(Client(), admin)
+    html = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in html
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
+    assert device.key not in client.get("/admin/otp_totp/totpdevice/").content.decode()

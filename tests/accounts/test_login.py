@@ -1,0 +1,159 @@
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.twofactor import regenerate_backup_codes
+from tests.factories import PASSWORD, SubaccountFactory, UserFactory
+
+
+def password_step(client, user, **extra):
+    return client.post(
+        "/accounts/login/", {"username": user.username, "password": PASSWORD, **extra}
+    )
+
+
+def test_login_without_2fa_signs_in_at_once(client, db):
+    user = UserFactory()
+    response = password_step(client, user)
+    assert response.status_code == 302
+    assert response["Location"] == "/api-management/"
+    assert client.get("/assets/").status_code == 200
+
+
+def test_wrong_password_is_refused(client, db):
+    user = UserFactory()
+    response = client.post("/accounts/login/", {"username": user.username, "password": "nope"})
+    assert response.status_code == 200
+    assert "enter a correct username and password" in response.content.decode()
+    assert client.get("/assets/").status_code == 302
+
+
+def test_login_with_2fa_asks_for_the_code_before_signing_in(client, owner, totp):
+    response = password_step(client, owner)
+    assert response["Location"].startswith("/accounts/login/code/")
+    # The password alone signs nobody in.
+    assert client.get("/assets/").status_code == 302
+
+    response = client.post("/accounts/login/code/", {"code": totp.code(owner)})
+    assert response.status_code == 302
+    assert client.get("/assets/").status_code == 200
+    assert client.session["otp_device_id"].startswith("otp_totp")
+
+
+def test_wrong_code_is_refused_and_throttles_the_device(client, owner):
+    password_step(client, owner)
+    response = client.post("/accounts/login/code/", {"code": "000000"})
+    assert response.status_code == 200
+    assert "Invalid or already used code" in response.content.decode()
+    assert TOTPDevice.objects.get(user=owner).throttling_failure_count == 1
+    assert client.get("/assets/").status_code == 302
+
+
+def test_a_code_cannot_be_used_twice(client, owner, totp):
+    code = totp.code(owner)
+    password_step(client, owner)
+    client.post("/accounts/login/code/", {"code": code})
+    client.post("/accounts/logout/")
+
+    password_step(client, owner)
+    response = client.post("/accounts/login/code/", {"code": code})
+    assert "Invalid or already used code" in response.content.decode()
+    assert client.get("/assets/").status_code == 302
+
+
+def test_after_a_failure_even_the_right_code_waits_out_the_delay(client, owner, totp):
+    right_code = totp.code(owner)
+    password_step(client, owner)
+    client.post("/accounts/login/code/", {"code": "111111"})
+    response = client.post("/accounts/login/code/", {"code": right_code})
+    assert "Too many wrong codes" in response.content.decode()
+    assert client.get("/assets/").status_code == 302
+
+
+def test_throttle_delay_doubles_with_each_failure(client, owner, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 10
+    password_step(client, owner)
+    delays = []
+    for _ in range(3):
+        TOTPDevice.objects.filter(user=owner).update(throttling_failure_timestamp=None)
+        client.post("/accounts/login/code/", {"code": "222222"})
+        device = TOTPDevice.objects.get(user=owner)
+        allowed, info = device.verify_is_allowed()
+        assert not allowed
+        delays.append((info["locked_until"] - device.throttling_failure_timestamp).seconds)
+    assert delays == [10, 20, 40]
+
+
+def test_each_backup_code_signs_in_once(client, owner):
+    codes = regenerate_backup_codes(owner)
+    password_step(client, owner)
+    response = client.post("/accounts/login/code/", {"code": codes[0]})
+    assert response.status_code == 302
+    assert client.get("/assets/").status_code == 200
+    client.post("/accounts/logout/")
+
+    password_step(client, owner)
+    response = client.post("/accounts/login/code/", {"code": codes[0]})
+    assert "Invalid or already used code" in response.content.decode()
+    assert client.get("/assets/").status_code == 302
+
+
+def test_code_step_without_password_step_goes_back_to_login(client, db):
+    response = client.get("/accounts/login/code/")
+    assert response["Location"] == "/accounts/login/"
+
+
+def test_login_is_rate_limited_per_username(client, db, settings):
+    settings.LOGIN_RATE_PER_USERNAME = "3/m"
+    user = UserFactory()
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    response = password_step(client, user)
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert client.get("/assets/").status_code == 302
+
+
+def test_login_is_rate_limited_per_client_ip_across_usernames(client, db, settings):
+    settings.LOGIN_RATE_PER_IP = "3/m"
+    for n in range(3):
+        client.post("/accounts/login/", {"username": f"guess{n}", "password": "wrong"})
+    response = password_step(client, UserFactory())
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "http://evil.example/x"]
+)
+def test_next_pointing_to_another_host_is_ignored(client, db, target):
+    user = UserFactory()
+    response = password_step(client, user, next=target)
+    assert response["Location"] == "/api-management/"
+
+
+def test_next_on_this_site_is_followed(client, db):
+    response = password_step(client, UserFactory(), next="/assets/")
+    assert response["Location"] == "/assets/"
+
+
+def test_subaccount_cannot_log_in_even_with_a_password(client, db):
+    sub = SubaccountFactory()
+    sub.set_password(PASSWORD)
+    sub.save()
+    response = password_step(client, sub)
+    assert response.status_code == 200
+    assert client.get("/assets/").status_code == 302
+
+
+def test_logout_needs_post(client, owner):
+    client.force_login(owner)
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/assets/").status_code == 302
+
+
+def test_logout_refuses_a_post_without_csrf_token(owner):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(owner)
+    assert csrf_client.post("/accounts/logout/").status_code == 403

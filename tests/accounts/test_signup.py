@@ -1,0 +1,45 @@
+from accounts.models import User
+
+
+def test_signup_creates_account_with_argon2_hash_and_signs_in(client, db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "alice",
+            "email": "Alice@Example.com",
+            "password1": "a long and unusual pass phrase",
+            "password2": "a long and unusual pass phrase",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/security/"
+    user = User.objects.get(username="alice")
+    assert user.email == "alice@example.com"
+    assert user.password.startswith("argon2$")
+    assert client.get("/assets/").status_code == 200
+
+
+def test_signup_refuses_weak_password_and_keeps_what_was_typed(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "bob", "email": "bob@example.com", "password1": "123", "password2": "123"},
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="bob").exists()
+    assert "This password is too short" in response.content.decode()
+    assert 'value="bob@example.com"' in response.content.decode()
+
+
+def test_signup_refuses_an_email_already_registered_whatever_its_case(client, owner):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "copycat",
+            "email": owner.email.upper(),
+            "password1": "a long and unusual pass phrase",
+            "password2": "a long and unusual pass phrase",
+        },
+    )
+    assert "already exists" in response.content.decode()
+    assert not User.objects.filter(username="copycat").exists()
