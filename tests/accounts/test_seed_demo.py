@@ -19,7 +19,8 @@ def seed() -> str:
 def test_seed_creates_demo_small_and_compliance_with_2fa(db, settings):
     settings.DEBUG = True
     output = seed()
-    demo, small, compliance = (User.objects.get(username=n) for n in ["demo", "small", "compliance"])
+    names = ["demo", "small", "compliance"]
+    demo, small, compliance = (User.objects.get(username=name) for name in names)
     assert balance_usdt(demo) > Decimal("50000") > balance_usdt(small) > 0
     assert compliance.is_staff and not compliance.is_superuser
     assert compliance.groups.filter(name="Compliance").exists()

@@ -18,7 +18,7 @@ def test_setup_page_shows_inline_svg_qr_and_base32_secret_without_storing_it(cli
     response = client.get("/accounts/security/2fa/setup/")
     html = response.content.decode()
     hex_key = client.session[SETUP_KEY]
-    assert "<svg" in html and "<img" not in html.split('<main', 1)[1].split("</main>")[0]
+    assert "<svg" in html and "<img" not in html.split("<main", 1)[1].split("</main>")[0]
     assert base64.b32encode(bytes.fromhex(hex_key)).decode().rstrip("=") in html
     assert "no-store" in response["Cache-Control"]
     # The secret waits in the session; nothing reaches the database until confirmed.
