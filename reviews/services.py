@@ -1,4 +1,97 @@
+"""API-trading applications: submitting one, the SLA clock, and deciding it.
+
+The rules live here, in functions with keyword-only arguments; the views and the
+admin only call them. The database has the last word on "one open application per
+account" (a conditional unique constraint), so two submissions racing each other
+can't both get through.
+"""
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from accounts.services import balance_usdt
+
 from .models import Application
+
+SATURDAY = 5
+
+
+class ApplicationRefused(Exception):
+    """The account may not apply now; the message is safe to show to the trader."""
+
+
+class AlreadyDecided(Exception):
+    """Someone decided the application first; a decision is never overwritten."""
+
+
+# --- The SLA clock ------------------------------------------------------------
+
+
+def is_business_day(day: date, holidays: Collection[date] = ()) -> bool:
+    return day.weekday() < SATURDAY and day not in holidays
+
+
+def add_business_days(start: date, days: int, *, holidays: Collection[date] = ()) -> date:
+    """The date ``days`` business days after ``start``.
+
+    Business days skip Saturdays, Sundays and ``holidays``. A start on a day off
+    counts as if it were made on the next business day: a Saturday submission has
+    the same due date as a Monday one.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    day = start
+    while not is_business_day(day, holidays):
+        day += timedelta(days=1)
+    for _ in range(days):
+        day += timedelta(days=1)
+        while not is_business_day(day, holidays):
+            day += timedelta(days=1)
+    return day
+
+
+def review_holidays() -> frozenset[date]:
+    """The days compliance does not work, from ``settings.REVIEW_HOLIDAYS``."""
+    try:
+        return frozenset(date.fromisoformat(day) for day in settings.REVIEW_HOLIDAYS)
+    except (TypeError, ValueError) as error:
+        raise ImproperlyConfigured(
+            f"REVIEW_HOLIDAYS must be ISO dates (YYYY-MM-DD): {error}"
+        ) from None
+
+
+def review_days(*, fast_track: bool) -> int:
+    if fast_track:
+        return settings.REVIEW_FAST_TRACK_BUSINESS_DAYS
+    return settings.REVIEW_STANDARD_BUSINESS_DAYS
+
+
+def decision_due_on(*, submitted_at: datetime, fast_track: bool) -> date:
+    return add_business_days(
+        timezone.localdate(submitted_at),
+        review_days(fast_track=fast_track),
+        holidays=review_holidays(),
+    )
+
+
+def reapply_on(application: Application) -> date | None:
+    """The first day a rejected account may apply again (a calendar-day cool-down)."""
+    if application.status != Application.Status.REJECTED or application.decided_at is None:
+        return None
+    cooldown = timedelta(days=settings.REVIEW_REAPPLY_COOLDOWN_DAYS)
+    return timezone.localdate(application.decided_at) + cooldown
+
+
+# --- The trader's side --------------------------------------------------------
 
 
 def api_trading_approved(user) -> bool:
@@ -7,13 +100,160 @@ def api_trading_approved(user) -> bool:
     return Application.objects.filter(user_id=owner_id, status=Application.Status.APPROVED).exists()
 
 
-def application_panel(user) -> dict:
+def latest_application(user) -> Application | None:
+    """The account's latest application; a sub-account's is its parent's."""
+    return Application.objects.filter(user_id=user.parent_id or user.pk).first()
+
+
+def refusal_reason(user, latest: Application | None, *, today: date | None = None) -> str | None:
+    """Why ``user`` may not apply today, or None when it may."""
+    if user.is_subaccount:
+        return "Sub-accounts are covered by their parent account's approval."
+    if latest is None:
+        return None
+    if latest.status == Application.Status.PENDING:
+        return "Your application is already under review."
+    if latest.status == Application.Status.APPROVED:
+        return "API trading is already approved for this account."
+    again = reapply_on(latest)
+    if again and (today or timezone.localdate()) < again:
+        return f"You may apply again from {date_format(again, 'j M Y')}."
+    return None
+
+
+@transaction.atomic
+def submit_application(*, user, now: datetime | None = None) -> Application:
+    """Open an application for ``user``: snapshot its balance and start the SLA clock.
+
+    Raises ApplicationRefused when the account may not apply now.
+    """
+    now = now or timezone.now()
+    reason = refusal_reason(user, latest_application(user), today=timezone.localdate(now))
+    if reason:
+        raise ApplicationRefused(reason)
+    balance = balance_usdt(user)
+    threshold = settings.REVIEW_FAST_TRACK_THRESHOLD_USDT
+    fast_track = balance >= threshold
+    try:
+        # A savepoint, so that losing the race leaves the outer transaction usable.
+        with transaction.atomic():
+            return Application.objects.create(
+                user=user,
+                submitted_at=now,
+                due_on=decision_due_on(submitted_at=now, fast_track=fast_track),
+                balance_usdt=balance,
+                threshold_usdt=threshold,
+                fast_track=fast_track,
+            )
+    except IntegrityError:
+        # Another request opened one between our check and our insert.
+        raise ApplicationRefused("Your application is already under review.") from None
+
+
+def application_panel(user, *, form=None, today: date | None = None) -> dict:
     """What the API Management page shows about the account's API-trading application.
 
     Context for ``reviews/_application_panel.html``; ``approved`` unlocks the keys.
+    ``form`` is a bound SubmitApplicationForm to show with its errors.
     """
-    latest = Application.objects.filter(user_id=user.parent_id or user.pk).first()
-    return {
+    from .forms import SubmitApplicationForm
+
+    latest = latest_application(user)
+    approved = latest is not None and latest.status == Application.Status.APPROVED
+    refusal = refusal_reason(user, latest, today=today)
+    panel = {
         "application": latest,
-        "approved": latest is not None and latest.status == Application.Status.APPROVED,
+        "approved": approved,
+        "state": "subaccount" if user.is_subaccount else (latest.status if latest else "none"),
+        "can_apply": refusal is None,
+        "reapply_on": reapply_on(latest) if latest else None,
+        "threshold_usdt": settings.REVIEW_FAST_TRACK_THRESHOLD_USDT,
+        "fast_track_days": settings.REVIEW_FAST_TRACK_BUSINESS_DAYS,
+        "standard_days": settings.REVIEW_STANDARD_BUSINESS_DAYS,
+        "cooldown_days": settings.REVIEW_REAPPLY_COOLDOWN_DAYS,
     }
+    if panel["can_apply"]:
+        balance = balance_usdt(user)
+        fast_track = balance >= panel["threshold_usdt"]
+        panel.update(
+            balance_usdt=balance,
+            fast_track=fast_track,
+            review_days=review_days(fast_track=fast_track),
+            form=form or SubmitApplicationForm(user=user),
+        )
+    return panel
+
+
+# --- The compliance side ------------------------------------------------------
+
+
+@dataclass
+class Decisions:
+    """What a bulk decision did: the applications decided, and the ones skipped."""
+
+    decided: list[Application] = field(default_factory=list)
+    skipped: list[Application] = field(default_factory=list)
+
+
+@transaction.atomic
+def decide_application(
+    *, application: Application, approve: bool, decided_by, note: str = ""
+) -> Application:
+    """Approve or reject ``application``, record who, when and why, and tell the trader.
+
+    Raises AlreadyDecided when it was decided already, even by a request that got
+    there a moment earlier: the update only touches a pending row.
+    """
+    note = note.strip()
+    if not approve and not note:
+        raise ValueError("A rejection needs a reason.")
+    status = Application.Status.APPROVED if approve else Application.Status.REJECTED
+    now = timezone.now()
+    updated = Application.objects.filter(
+        pk=application.pk, status=Application.Status.PENDING
+    ).update(status=status, decided_by=decided_by, decided_at=now, decision_note=note)
+    if not updated:
+        application.refresh_from_db()
+        raise AlreadyDecided(f"{application.user} was already {application.status}.")
+    application.refresh_from_db()
+    transaction.on_commit(lambda: send_decision_email(application))
+    return application
+
+
+@transaction.atomic
+def decide_applications(
+    *, applications: Iterable[Application], approve: bool, decided_by, note: str = ""
+) -> Decisions:
+    """Decide every pending application among ``applications``; skip the decided ones."""
+    result = Decisions()
+    for application in applications:
+        try:
+            decide_application(
+                application=application, approve=approve, decided_by=decided_by, note=note
+            )
+        except AlreadyDecided:
+            result.skipped.append(application)
+        else:
+            result.decided.append(application)
+    return result
+
+
+def send_decision_email(application: Application) -> None:
+    ctx = {
+        "application": application,
+        "user": application.user,
+        "approved": application.status == Application.Status.APPROVED,
+        "reapply_on": reapply_on(application),
+    }
+    subject = render_to_string("reviews/email/decision_subject.txt", ctx).strip()
+    body = render_to_string("reviews/email/decision_body.txt", ctx)
+    send_mail(subject, body, None, [application.user.email])
+
+
+def due_for_attention(*, today: date | None = None) -> tuple[list, list]:
+    """Pending applications that are overdue, and those due today, oldest due first."""
+    today = today or timezone.localdate()
+    pending = Application.objects.filter(status=Application.Status.PENDING).select_related("user")
+    overdue = list(pending.filter(due_on__lt=today).order_by("due_on", "submitted_at"))
+    due_today = list(pending.filter(due_on=today).order_by("submitted_at"))
+    return overdue, due_today
