@@ -1,0 +1,253 @@
+"""The review queue: compliance staff decide API-trading applications here.
+
+Nothing on an application is edited by hand: approving and rejecting go through
+``services.decide_application``, which records who decided, when and why, refuses a
+second decision, and e-mails the trader.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from accounts.services import balance_usdt
+from accounts.templatetags.money import usdt
+
+from . import services
+from .forms import RejectForm
+from .models import SLA, Application
+
+SLA_BADGE = {SLA.OVERDUE: "red", SLA.DUE_TODAY: "orange", SLA.ON_TRACK: "green"}
+STATUS_BADGE = {
+    Application.Status.PENDING: "blue",
+    Application.Status.APPROVED: "green",
+    Application.Status.REJECTED: "red",
+}
+
+
+class SLAFilter(admin.SimpleListFilter):
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return SLA.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in SLA.values:
+            return queryset.sla(self.value())
+        return queryset
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = [
+        "account",
+        "status_badge",
+        "fast_track",
+        "balance_at_submission",
+        "balance_now",
+        "submitted_at",
+        "due",
+        "sla_badge",
+    ]
+    list_display_links = ["account"]
+    list_filter = ["status", "fast_track", SLAFilter]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+    search_help_text = "Search by username or e-mail."
+    actions = ["approve_selected", "reject_selected"]
+    fields = [
+        "user",
+        "status",
+        "sla",
+        "submitted_at",
+        "due_on",
+        "fast_track",
+        "balance_usdt",
+        "threshold_usdt",
+        "balance_now",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    change_form_template = "admin/reviews/application/change_form.html"
+
+    class Media:
+        css = {"all": ["reviews/admin.css"]}
+
+    def get_queryset(self, request):
+        # Annotated before ordering, since the queue is ordered by an annotation.
+        queryset = self.model._default_manager.get_queryset().with_queue_columns()
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        # Overdue first, then due today, then on track; decided ones last.
+        return ["sla_rank", "due_on", "submitted_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request):
+        return False  # traders apply from the API Management page
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a decision is a record; it is never deleted
+
+    # --- Columns --------------------------------------------------------------
+
+    @admin.display(description="Account", ordering="user__username")
+    def account(self, obj):
+        return format_html(
+            '<strong>{}</strong><br><span class="quiet">{}</span>', obj.user, obj.user.email
+        )
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        return format_html(
+            '<span class="rv-badge rv-{}">{}</span>',
+            STATUS_BADGE[obj.status],
+            obj.get_status_display(),
+        )
+
+    @admin.display(description="Balance at submission (USDT)", ordering="balance_usdt")
+    def balance_at_submission(self, obj):
+        return usdt(obj.balance_usdt)
+
+    @admin.display(description="Balance now (USDT)", ordering="balance_now_usdt")
+    def balance_now(self, obj):
+        value = getattr(obj, "balance_now_usdt", None)
+        return usdt(balance_usdt(obj.user) if value is None else value)
+
+    @admin.display(description="Due", ordering="due_on")
+    def due(self, obj):
+        return format_html("{}", obj.due_on.strftime("%a %d %b %Y"))
+
+    @admin.display(description="SLA", ordering="sla_rank")
+    def sla_badge(self, obj):
+        state = obj.sla_state(timezone.localdate())
+        if state is None:
+            return "—"
+        return format_html(
+            '<span class="rv-badge rv-{}">{}</span>', SLA_BADGE[state], SLA(state).label
+        )
+
+    sla = sla_badge
+
+    # --- Deciding -------------------------------------------------------------
+
+    @admin.action(description="Approve selected applications", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        result = services.decide_applications(
+            applications=queryset, approve=True, decided_by=request.user
+        )
+        self._report(request, result, verb="Approved")
+
+    @admin.action(description="Reject selected applications…", permissions=["change"])
+    def reject_selected(self, request, queryset):
+        form = RejectForm(request.POST if "reject" in request.POST else None)
+        if form.is_valid():
+            result = services.decide_applications(
+                applications=queryset,
+                approve=False,
+                decided_by=request.user,
+                note=form.cleaned_data["reason"],
+            )
+            self._report(request, result, verb="Rejected")
+            return None
+        return self._reject_page(request, list(queryset), form)
+
+    def approve_view(self, request, object_id):
+        application = self._application_to_decide(request, object_id)
+        result = services.decide_applications(
+            applications=[application], approve=True, decided_by=request.user
+        )
+        self._report(request, result, verb="Approved")
+        return HttpResponseRedirect(reverse("admin:reviews_application_changelist"))
+
+    def reject_view(self, request, object_id):
+        application = self._application_to_decide(request, object_id)
+        form = RejectForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            result = services.decide_applications(
+                applications=[application],
+                approve=False,
+                decided_by=request.user,
+                note=form.cleaned_data["reason"],
+            )
+            self._report(request, result, verb="Rejected")
+            return HttpResponseRedirect(reverse("admin:reviews_application_changelist"))
+        return self._reject_page(request, [application], form, single=True)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/approve/",
+                view(require_POST(self.approve_view)),
+                name="reviews_application_approve",
+            ),
+            path(
+                "<path:object_id>/reject/",
+                view(self.reject_view),
+                name="reviews_application_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: the decision buttons replace "Save".
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _application_to_decide(self, request, object_id) -> Application:
+        application = get_object_or_404(Application.objects.select_related("user"), pk=object_id)
+        if not self.has_change_permission(request, application):
+            raise PermissionDenied
+        return application
+
+    def _reject_page(self, request, applications, form, *, single=False):
+        ctx = {
+            **self.admin_site.each_context(request),
+            "title": "Reject applications" if not single else "Reject application",
+            "opts": self.model._meta,
+            "applications": applications,
+            "pending": [a for a in applications if a.is_pending],
+            "decided": [a for a in applications if not a.is_pending],
+            "form": form,
+            "single": single,
+            "action_name": "reject_selected",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(
+            request,
+            "admin/reviews/application/reject.html",
+            ctx,
+            status=400 if form.errors else 200,
+        )
+
+    def _report(self, request, result: services.Decisions, *, verb: str) -> None:
+        count = len(result.decided)
+        if count:
+            noun = "application" if count == 1 else "applications"
+            self.message_user(request, f"{verb} {count} {noun}.", messages.SUCCESS)
+        if result.skipped:
+            names = ", ".join(
+                f"{a.user} ({a.get_status_display().lower()})" for a in result.skipped
+            )
+            self.message_user(
+                request,
+                f"Skipped {len(result.skipped)} already decided: {names}.",
+                messages.WARNING,
+            )
