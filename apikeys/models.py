@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import keys
+from .whitelist import display_block
 
 
 class ApiKey(models.Model):
@@ -68,6 +69,16 @@ class ApiKey(models.Model):
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
+    @property
+    def expiry_state(self) -> str:
+        """For display: "never", "expired", "soon" (within a week) or "later"."""
+        if self.expires_at is None:
+            return "never"
+        left = self.expires_at - timezone.now()
+        if left.total_seconds() <= 0:
+            return "expired"
+        return "soon" if left.days < 7 else "later"
+
     def allows_ip(self, ip: str) -> bool:
         if not self.ip_whitelist:
             return True
@@ -76,6 +87,15 @@ class ApiKey(models.Model):
         except ValueError:
             return False
         return any(address in ipaddress.ip_network(block) for block in self.ip_whitelist)
+
+    @property
+    def is_unrestricted(self) -> bool:
+        return not self.ip_whitelist
+
+    @property
+    def whitelist_display(self) -> list[str]:
+        """The whitelist as people write it: 203.0.113.7 rather than 203.0.113.7/32."""
+        return [display_block(block) for block in self.ip_whitelist]
 
     def secret(self) -> str:
         """The HMAC secret, decrypted for checking a signature. Never display it."""
@@ -120,3 +140,46 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.key_alias} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def change_rows(self) -> list[tuple[str, str | None, str | None]]:
+        """``changes`` for people: (what, before, after) as text.
+
+        A creation has no "before", a deletion no "after": those are None.
+        """
+        rows = []
+        for name, diff in self.changes.items():
+            if not isinstance(diff, dict):
+                continue
+            before = (
+                None if self.action == self.Action.CREATED else _shown(name, diff.get("before"))
+            )
+            after = None if self.action in _GONE else _shown(name, diff.get("after"))
+            rows.append((_CHANGE_LABELS.get(name, name), before, after))
+        return rows
+
+
+_CHANGE_LABELS = {
+    "alias": "Alias Name",
+    "key_type": "Key type",
+    "permissions": "Permissions",
+    "ip_whitelist": "Whitelist IP",
+    "expires_at": "Expires",
+    "keys": "Keys",
+}
+
+
+_GONE = {AuditEvent.Action.DELETED, AuditEvent.Action.DELETED_ALL}
+
+
+def _shown(name: str, value) -> str:
+    if name == "expires_at":
+        return f"{value[:16].replace('T', ' ')} UTC" if value else "Never"
+    if value is None:
+        return "—"
+    if name == "permissions":
+        return ", ".join(p.title() for p in value)
+    if name == "ip_whitelist":
+        return ", ".join(display_block(block) for block in value) or "Unrestricted"
+    if name == "keys":
+        return ", ".join(key.get("alias", "?") for key in value) or "none"
+    return str(value)

@@ -1,0 +1,321 @@
+"""Create, modify and delete API keys: the workflows behind the API Management page.
+
+Each function takes the ``owner`` (the account whose keys these are) and the ``actor``
+(who acts: the owner itself, or the parent of a sub-account) separately, records an
+audit event, and runs in one transaction. All changes to an owner's keys first lock the
+owner's user row, so that the key limit and alias uniqueness hold when requests race.
+
+The caller has already checked the actor's 2FA code (the forms do that).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from . import keys
+from .models import ApiKey, AuditEvent
+from .whitelist import IpWhitelist
+
+WITHDRAW_NEEDS_WHITELIST = (
+    "Withdraw needs an IP whitelist: a withdrawal key that works from anywhere would let "
+    "whoever steals it empty the account. Add the addresses your bot runs on."
+)
+
+
+def limit_reached_message() -> str:
+    limit = settings.APIKEY_MAX_PER_ACCOUNT
+    return f"This account has {limit} of {limit} API keys. Delete one to create another."
+
+
+class KeyChoice:
+    """Where a new key's material comes from (the form's choices)."""
+
+    HMAC = "hmac-sha256"
+    ED25519 = "ed25519"
+    ED25519_OWN = "ed25519-own"
+    CHOICES = [
+        (HMAC, "HMAC-SHA256"),
+        (ED25519, "Ed25519, generated for you"),
+        (ED25519_OWN, "Ed25519, with your own public key"),
+    ]
+
+
+class KeyRefused(Exception):
+    """The change breaks a rule that only holds under the lock (limit, alias, withdraw).
+
+    ``field`` names the form field the message belongs to, or None for the whole form.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A key just created, and the secret to show once (empty for a user's own public key).
+
+    ``secret`` is the HMAC secret or the Ed25519 private key PEM. It exists here and on
+    the page that shows it; the database holds it only encrypted (HMAC) or not at all.
+    """
+
+    apikey: ApiKey
+    secret: str
+
+    def __repr__(self):
+        # Keeps the secret out of tracebacks, debuggers and log lines that print us.
+        return f"NewKey(apikey={self.apikey!r}, secret=<hidden>)"
+
+
+# Every local of this call and of whatever it calls is hidden from error reports.
+@sensitive_variables()
+@transaction.atomic
+def create_key(
+    *,
+    owner,
+    actor,
+    alias: str,
+    can_trade: bool = False,
+    can_withdraw: bool = False,
+    whitelist: IpWhitelist | None = None,
+    key_choice: str = KeyChoice.HMAC,
+    public_key_pem: str = "",
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> NewKey:
+    """A new key for ``owner``; raises KeyRefused at the limit or on a taken alias."""
+    now = now or timezone.now()
+    whitelist = whitelist or IpWhitelist()
+    _lock_owner(owner)
+    if owner.apikeys.count() >= settings.APIKEY_MAX_PER_ACCOUNT:
+        raise KeyRefused(limit_reached_message())
+    _check_alias(owner, alias)
+    _check_withdraw(can_withdraw, whitelist)
+
+    apikey = ApiKey(
+        user=owner,
+        created_by=actor,
+        alias=alias,
+        api_key=keys.new_api_key(),
+        can_trade=can_trade,
+        can_withdraw=can_withdraw,
+        ip_whitelist=whitelist.as_blocks(),
+        created_at=now,
+        expires_at=_expiry(whitelist, now),
+    )
+    secret = ""
+    if key_choice == KeyChoice.HMAC:
+        apikey.key_type = ApiKey.KeyType.HMAC
+        secret = keys.new_hmac_secret()
+        apikey.secret_encrypted = keys.encrypt_secret(secret)
+    elif key_choice == KeyChoice.ED25519:
+        apikey.key_type = ApiKey.KeyType.ED25519
+        private_pem, apikey.public_key = keys.new_ed25519_pair()
+        secret = private_pem
+    elif key_choice == KeyChoice.ED25519_OWN:
+        apikey.key_type = ApiKey.KeyType.ED25519
+        apikey.public_key = keys.parse_ed25519_public_key(public_key_pem)
+        apikey.user_supplied_key = True
+    else:
+        raise ValueError(f"Unknown key type {key_choice!r}")
+    apikey.save()
+
+    _record(
+        AuditEvent.Action.CREATED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes={
+            "key_type": {"before": None, "after": apikey.get_key_type_display()},
+            "permissions": {"before": None, "after": apikey.permissions},
+            "ip_whitelist": {"before": None, "after": apikey.ip_whitelist},
+            "expires_at": {"before": None, "after": _iso(apikey.expires_at)},
+        },
+    )
+    _notify(owner, actor, "apikeys/email/key_created.txt", apikey=apikey, ip=ip, now=now)
+    return NewKey(apikey=apikey, secret=secret)
+
+
+@transaction.atomic
+def modify_key(
+    *,
+    owner,
+    actor,
+    apikey: ApiKey,
+    alias: str,
+    can_trade: bool,
+    can_withdraw: bool,
+    whitelist: IpWhitelist | None,
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """Change alias, permissions and whitelist; return what changed (before/after).
+
+    Removing the whitelist restarts the expiry clock; adding one clears the expiry.
+    """
+    now = now or timezone.now()
+    whitelist = whitelist or IpWhitelist()
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    _check_alias(owner, alias, exclude=apikey)
+    _check_withdraw(can_withdraw, whitelist)
+
+    before = _snapshot(apikey)
+    had_whitelist = bool(apikey.ip_whitelist)
+    apikey.alias = alias
+    apikey.can_trade = can_trade
+    apikey.can_withdraw = can_withdraw
+    apikey.ip_whitelist = whitelist.as_blocks()
+    if bool(whitelist) != had_whitelist:
+        apikey.expires_at = _expiry(whitelist, now)
+    after = _snapshot(apikey)
+
+    changes = {
+        name: {"before": before[name], "after": after[name]}
+        for name in before
+        if before[name] != after[name]
+    }
+    if changes:
+        apikey.save()
+        _record(
+            AuditEvent.Action.MODIFIED,
+            owner=owner,
+            actor=actor,
+            apikey=apikey,
+            ip=ip,
+            now=now,
+            changes=changes,
+        )
+    return changes
+
+
+@transaction.atomic
+def delete_key(*, owner, actor, apikey: ApiKey, ip: str | None = None, now=None) -> None:
+    """Revoke ``apikey`` at once: the row goes, so no request can authenticate with it."""
+    now = now or timezone.now()
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    _record(
+        AuditEvent.Action.DELETED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes={
+            name: {"before": value, "after": None} for name, value in _snapshot(apikey).items()
+        },
+    )
+    _notify(owner, actor, "apikeys/email/key_deleted.txt", apikey=apikey, ip=ip, now=now)
+    # The event keeps the key's code, alias and API key; its link to the row goes null.
+    apikey.delete()
+
+
+@transaction.atomic
+def delete_all_keys(*, owner, actor, ip: str | None = None, now=None) -> int:
+    """Delete every key of ``owner`` in one transaction; return how many there were."""
+    now = now or timezone.now()
+    _lock_owner(owner)
+    doomed = list(owner.apikeys.all())
+    if not doomed:
+        return 0
+    AuditEvent.objects.create(
+        owner=owner,
+        actor=actor,
+        action=AuditEvent.Action.DELETED_ALL,
+        ip=ip,
+        created_at=now,
+        changes={
+            "keys": {
+                "before": [_key_label(apikey) for apikey in doomed],
+                "after": [],
+            }
+        },
+    )
+    _notify(owner, actor, "apikeys/email/keys_deleted_all.txt", apikeys=doomed, ip=ip, now=now)
+    owner.apikeys.all().delete()
+    return len(doomed)
+
+
+# --- Helpers -----------------------------------------------------------------------
+
+
+def _lock_owner(owner) -> None:
+    # One row lock per account serialises every change to its keys: two "Create API"
+    # clicks at the limit can't both see 9 keys. (SQLite locks the whole database.)
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").get()
+
+
+def _check_alias(owner, alias: str, *, exclude: ApiKey | None = None) -> None:
+    taken = owner.apikeys.filter(alias__iexact=alias)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise KeyRefused("This account already has a key with this alias.", field="alias")
+
+
+def _check_withdraw(can_withdraw: bool, whitelist: IpWhitelist) -> None:
+    if can_withdraw and not whitelist:
+        raise KeyRefused(WITHDRAW_NEEDS_WHITELIST, field="can_withdraw")
+
+
+def _expiry(whitelist: IpWhitelist, now: datetime) -> datetime | None:
+    # A key that works from anywhere should not work forever.
+    if whitelist:
+        return None
+    return now + timedelta(days=settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS)
+
+
+def _snapshot(apikey: ApiKey) -> dict:
+    return {
+        "alias": apikey.alias,
+        "permissions": apikey.permissions,
+        "ip_whitelist": list(apikey.ip_whitelist),
+        "expires_at": _iso(apikey.expires_at),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _key_label(apikey: ApiKey) -> dict:
+    return {"code": str(apikey.code), "alias": apikey.alias, "api_key": apikey.api_key}
+
+
+def _record(action, *, owner, actor, apikey, ip, now, changes) -> AuditEvent:
+    return AuditEvent.objects.create(
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        key_code=apikey.code,
+        key_alias=apikey.alias,
+        api_key=apikey.api_key,
+        action=action,
+        changes=changes,
+        ip=ip or None,
+        created_at=now,
+    )
+
+
+def _notify(owner, actor, template: str, **ctx) -> None:
+    """E-mail the account (and the parent acting for a sub-account) once committed.
+
+    The templates name alias, permissions, whitelist and the IP of the request;
+    they are never given a secret.
+    """
+    recipients = sorted({user.email for user in (owner, actor) if user.email})
+    if not recipients:
+        return
+    ctx.update(owner=owner, actor=actor)
+    subject, _, body = render_to_string(template, ctx).strip().partition("\n")
+    transaction.on_commit(lambda: send_mail(subject.strip(), body.strip() + "\n", None, recipients))
