@@ -1,8 +1,10 @@
+import uuid
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -65,3 +67,39 @@ class Balance(models.Model):
     @property
     def usdt_value(self) -> Decimal:
         return self.amount * self.asset.usdt_price
+
+
+class AddressManagement(models.Model):
+    """The account's "Address Management" switch: when on, withdrawals through the API go
+    only to addresses in its address book (a stolen key can't send funds elsewhere)."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="address_management"
+    )
+    enabled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Address Management {'on' if self.enabled else 'off'} for {self.user}"
+
+
+class WithdrawalAddress(models.Model):
+    """An entry of the account's withdrawal address book, added with a 2FA code."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="withdrawal_addresses")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    address = models.CharField(max_length=128)
+    label = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["asset__symbol", "label", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "asset", "address"], name="one_book_entry_per_address"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.asset.symbol} {self.address})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import addressbook_views, views
 
 app_name = "accounts"
 
@@ -17,6 +17,18 @@ urlpatterns = [
         "accounts/security/backup-codes/regenerate/",
         views.regenerate_backup_codes,
         name="regenerate_backup_codes",
+    ),
+    path("accounts/security/addresses/", addressbook_views.addresses, name="addresses"),
+    path("accounts/security/addresses/add/", addressbook_views.add_address, name="add_address"),
+    path(
+        "accounts/security/addresses/switch/",
+        addressbook_views.switch_address_management,
+        name="switch_address_management",
+    ),
+    path(
+        "accounts/security/addresses/<uuid:code>/remove/",
+        addressbook_views.remove_address,
+        name="remove_address",
     ),
     path("assets/", views.assets, name="assets"),
 ]
