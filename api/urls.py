@@ -6,4 +6,18 @@ app_name = "api"
 
 urlpatterns = [
     path("api-docs/", views.docs, name="docs"),
+    path("api-docs/test-signature/", views.test_signature, name="test_signature"),
+    path(
+        "api-management/keys/<uuid:code>/whitelist-used-ip/",
+        views.whitelist_used_ip,
+        name="whitelist_used_ip",
+    ),
+    path("api/v1/time", views.server_time, name="time"),
+    path("api/v1/key", views.key_info, name="key"),
+    path("api/v1/account", views.account, name="account"),
+    path("api/v1/orders", views.orders, name="orders"),
+    path("api/v1/orders/<str:order_id>", views.cancel_order, name="order"),
+    path("api/v1/withdrawals", views.withdrawals, name="withdrawals"),
+    # Bots get JSON, never an HTML error page, for a path that does not exist.
+    path("api/<path:rest>", views.not_found),
 ]

@@ -1,5 +1,352 @@
-from django.shortcuts import render
+"""The signed REST API (/api/v1/...) and its pages on the portal (docs, key usage).
+
+API views declare the permission they need with ``@api_key_required``; authentication,
+rate limits and usage counting all happen there, never here.
+"""
+
+import uuid
+from decimal import Decimal
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import is_ratelimited
+
+from accounts.addressbook import ADDRESS_PATTERN
+from accounts.decorators import twofactor_required
+from accounts.models import Asset
+from accounts.net import client_ip
+from accounts.services import total_usdt
+from apikeys import auth
+from apikeys.auth import api_key_required, error_response, invalid_request
+from apikeys.models import ApiKey
+from apikeys.services import KeyRefused, modify_key
+
+from . import docs as api_docs
+from . import services, validation
+from .forms import SignatureCheckForm, WhitelistUsedIpForm
+from .models import Order, Withdrawal
+
+ORDERS_PAGE = 50
+ORDERS_MAX_PAGE = 500
+USDT_PLACES = Decimal("0.00000001")
 
 
+def api_methods(*methods):
+    """Answer other methods with a JSON 405, before any authentication.
+
+    csrf_exempt: the API authenticates each request by its signature headers, never by
+    a cookie, so a cross-site form post carries no credentials to abuse (and a page
+    cannot add X-API-* headers to a cross-site request without a CORS preflight,
+    which this API never grants). CSRF tokens protect cookie sessions; there is none.
+    """
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                response = error_response(
+                    405, "method_not_allowed", f"Use {' or '.join(methods)} here."
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _amount(value: Decimal | None) -> str | None:
+    # Decimal strings, never floats: "0.01", not 0.01 or "1E-2".
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _order_json(order: Order) -> dict:
+    return {
+        "id": str(order.code),
+        "symbol": order.symbol,
+        "side": order.side,
+        "type": order.type,
+        "price": _amount(order.price),
+        "quantity": _amount(order.quantity),
+        "status": order.status,
+        "created_at": order.created_at.isoformat(),
+        "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
+    }
+
+
+def _withdrawal_json(withdrawal: Withdrawal) -> dict:
+    return {
+        "id": str(withdrawal.code),
+        "asset": withdrawal.asset.symbol,
+        "amount": _amount(withdrawal.amount),
+        "address": withdrawal.address,
+        "status": withdrawal.status,
+        "created_at": withdrawal.created_at.isoformat(),
+    }
+
+
+# --- The API -------------------------------------------------------------------------
+
+
+@api_methods("GET")
+def server_time(request):
+    return JsonResponse({"server_time": auth.now_ms()}, headers={"Cache-Control": "no-store"})
+
+
+@api_methods("GET")
+@api_key_required("read")
+def key_info(request):
+    key = request.apikey
+    return JsonResponse(
+        {
+            "alias": key.alias,
+            "api_key": key.api_key,
+            "key_type": key.key_type,
+            "permissions": key.permissions,
+            "ip_whitelist": key.ip_whitelist,
+            "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+            "rate_limit_per_minute": settings.APIKEY_RATE_LIMIT_PER_MINUTE,
+        }
+    )
+
+
+@api_methods("GET")
+@api_key_required("read")
+def account(request):
+    user = request.account
+    balances = list(user.balances.select_related("asset"))
+    return JsonResponse(
+        {
+            "account": {
+                "username": user.username,
+                "type": "sub-account" if user.parent_id else "main",
+                "parent": user.parent.username if user.parent_id else None,
+            },
+            "key": {"alias": request.apikey.alias, "permissions": request.apikey.permissions},
+            "balances": [
+                {
+                    "asset": balance.asset.symbol,
+                    "amount": _amount(balance.amount),
+                    "usdt_value": _amount(balance.usdt_value.quantize(USDT_PLACES)),
+                }
+                for balance in balances
+            ],
+            "total_usdt": _amount(total_usdt(balances).quantize(USDT_PLACES)),
+        }
+    )
+
+
+@api_methods("GET", "POST")
+def orders(request):
+    return place_order(request) if request.method == "POST" else list_orders(request)
+
+
+@api_key_required("read")
+def list_orders(request):
+    params = validation.query(request, allowed=("symbol", "status", "limit"))
+    found = request.account.orders.all()
+    if "symbol" in params:
+        found = found.filter(symbol=params["symbol"])
+    if "status" in params:
+        found = found.filter(status=validation.choice(params, "status", Order.Status.values))
+    limit = validation.whole_number(params, "limit", default=ORDERS_PAGE, maximum=ORDERS_MAX_PAGE)
+    return JsonResponse({"orders": [_order_json(order) for order in found[:limit]]})
+
+
+@api_key_required("trade")
+def place_order(request):
+    data = validation.json_object(
+        request, required=("symbol", "side", "type", "quantity"), optional=("price",)
+    )
+    symbol = validation.text(data, "symbol", max_length=24)
+    if services.base_asset(symbol) is None:
+        raise invalid_request(
+            "symbol", f"is not a market here; markets are {', '.join(services.market_symbols())}."
+        )
+    side = validation.choice(data, "side", Order.Side.values)
+    order_type = validation.choice(data, "type", Order.Type.values)
+    quantity = validation.positive_decimal(data, "quantity")
+    price = None
+    if order_type == Order.Type.LIMIT:
+        if "price" not in data:
+            raise invalid_request("price", "is required for a limit order.")
+        price = validation.positive_decimal(data, "price")
+    elif "price" in data:
+        raise invalid_request("price", "must be left out of a market order.")
+    order = services.place_order(
+        account=request.account,
+        apikey=request.apikey,
+        symbol=symbol,
+        side=side,
+        type=order_type,
+        quantity=quantity,
+        price=price,
+    )
+    return JsonResponse({"order": _order_json(order)}, status=201)
+
+
+@api_methods("DELETE")
+@api_key_required("trade")
+def cancel_order(request, order_id):
+    order = _get_order_or_404(request.account, order_id)
+    if order is None:
+        return error_response(404, "not_found", "No order of this account has this id.")
+    try:
+        order = services.cancel_order(account=request.account, order=order)
+    except services.OrderNotOpen:
+        raise invalid_request("id", "this order is not open (cancelled already).") from None
+    return JsonResponse({"order": _order_json(order)})
+
+
+def _get_order_or_404(account, order_id: str) -> Order | None:
+    # Another account's order and a made-up id look the same: not found.
+    try:
+        code = uuid.UUID(order_id)
+    except ValueError:
+        return None
+    return account.orders.filter(code=code).first()
+
+
+@api_methods("GET", "POST")
+def withdrawals(request):
+    return withdraw(request) if request.method == "POST" else list_withdrawals(request)
+
+
+@api_key_required("read")
+def list_withdrawals(request):
+    params = validation.query(request, allowed=("limit",))
+    limit = validation.whole_number(params, "limit", default=ORDERS_PAGE, maximum=ORDERS_MAX_PAGE)
+    found = request.account.withdrawals.select_related("asset")[:limit]
+    return JsonResponse({"withdrawals": [_withdrawal_json(w) for w in found]})
+
+
+@api_key_required("withdraw")
+def withdraw(request):
+    data = validation.json_object(request, required=("asset", "amount", "address"))
+    symbol = validation.text(data, "asset", max_length=12)
+    asset = Asset.objects.filter(symbol=symbol).first()
+    if asset is None:
+        raise invalid_request("asset", "is not an asset here.")
+    amount = validation.positive_decimal(data, "amount")
+    address = validation.text(
+        data,
+        "address",
+        max_length=128,
+        pattern=ADDRESS_PATTERN,
+        hint="must be 4 to 128 letters, digits and : . _ - (starting with a letter or digit).",
+    )
+    try:
+        withdrawal = services.withdraw(
+            account=request.account,
+            apikey=request.apikey,
+            asset=asset,
+            amount=amount,
+            address=address,
+        )
+    except services.AddressNotWhitelisted:
+        return error_response(
+            403,
+            "address_not_whitelisted",
+            "Address Management is on: withdrawals go only to addresses in the address book.",
+        )
+    except services.InsufficientBalance as short:
+        raise invalid_request(
+            "amount", f"is more than the balance ({_amount(short.available)} {symbol})."
+        ) from None
+    return JsonResponse({"withdrawal": _withdrawal_json(withdrawal)}, status=201)
+
+
+@csrf_exempt  # no cookies are read or set; see api_methods
+def not_found(request, rest=""):
+    return error_response(404, "not_found", "There is no such API endpoint; see /api-docs/.")
+
+
+# --- On the portal -------------------------------------------------------------------
+
+
+@require_GET
 def docs(request):
-    return render(request, "api/docs.html", {})
+    return _docs_page(request)
+
+
+def _docs_page(request, *, form=None, check=None, status=200):
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    ctx = {
+        "base_url": base_url,
+        "form": form or SignatureCheckForm(initial={"method": "GET", "path": "/api/v1/account"}),
+        "check": check,
+        "examples": api_docs.examples(base_url),
+        "error_codes": api_docs.error_codes(),
+        "worked": api_docs.worked_example(),
+        "default_window": settings.API_DEFAULT_RECV_WINDOW_MS,
+        "max_window": settings.API_MAX_RECV_WINDOW_MS,
+        "max_ahead": settings.API_MAX_CLOCK_AHEAD_MS,
+        "rate_limit": settings.APIKEY_RATE_LIMIT_PER_MINUTE,
+    }
+    return render(request, "api/docs.html", ctx, status=status)
+
+
+@require_POST
+@login_required
+def test_signature(request):
+    form = SignatureCheckForm(request.POST)
+    if is_ratelimited(request, group="api-test-signature", key="user", rate="30/m", increment=True):
+        form.add_error(None, "Too many checks in a minute: wait a moment, please.")
+        return _docs_page(request, form=form, status=429)
+    if not form.is_valid():
+        return _docs_page(request, form=form, status=400)
+    check = services.check_signature(user=request.user, **form.cleaned_data)
+    if not check.key_found:
+        form.add_error(
+            "api_key", "None of your keys (or your sub-accounts' keys) has this API key."
+        )
+    return _docs_page(request, form=form, check=check)
+
+
+@require_POST
+@twofactor_required
+@sensitive_post_parameters("code")
+def whitelist_used_ip(request, code):
+    """Add an IP the key was used from to its whitelist (confirmed with a 2FA code)."""
+    apikey = get_object_or_404(
+        ApiKey.objects.select_related("user"),
+        Q(user=request.user) | Q(user__parent=request.user),
+        code=code,
+    )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("apikeys:detail", args=[apikey.code])
+    form = WhitelistUsedIpForm(request.POST, user=request.user, apikey=apikey)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        modify_key(
+            owner=apikey.user,
+            actor=request.user,
+            apikey=apikey,
+            alias=apikey.alias,
+            can_trade=apikey.can_trade,
+            can_withdraw=apikey.can_withdraw,
+            whitelist=form.cleaned_data["whitelist"],
+            ip=client_ip(request),
+        )
+    except KeyRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"{form.cleaned_data['ip']} is now on the key's whitelist.")
+    return redirect(back)

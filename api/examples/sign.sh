@@ -1,0 +1,26 @@
+#!/bin/sh
+# Sign and send one request with curl and openssl.
+#   sign.sh GET /api/v1/account
+#   sign.sh POST /api/v1/orders '{"symbol":"BTCUSDT","side":"buy","type":"limit","price":"65000","quantity":"0.01"}'
+# HMAC-SHA256 keys: set API_SECRET. Ed25519 keys: set API_PRIVATE_KEY_FILE (PEM) instead.
+set -eu
+API_URL="${API_URL:-https://portal.example}"
+METHOD="$1"
+PATH_QUERY="$2"              # exactly as sent, query string included
+BODY="${3:-}"                # the raw body; empty for GET and DELETE
+TIMESTAMP=$(date +%s%3N)     # Unix ms (GNU date; macOS: python3 -c 'import time; print(time.time_ns() // 10**6)')
+
+if [ -n "${API_PRIVATE_KEY_FILE:-}" ]; then
+  SIGNATURE=$(printf '%s' "$TIMESTAMP$METHOD$PATH_QUERY$BODY" \
+    | openssl pkeyutl -sign -rawin -inkey "$API_PRIVATE_KEY_FILE" | base64 | tr -d '\n')
+else
+  SIGNATURE=$(printf '%s' "$TIMESTAMP$METHOD$PATH_QUERY$BODY" \
+    | openssl dgst -sha256 -hmac "$API_SECRET" -r | cut -d' ' -f1)
+fi
+
+if [ -n "$BODY" ]; then set -- --data-raw "$BODY" -H "Content-Type: application/json"; else set --; fi
+curl -sS -X "$METHOD" "$API_URL$PATH_QUERY" \
+  -H "X-API-KEY: $API_KEY" \
+  -H "X-API-TIMESTAMP: $TIMESTAMP" \
+  -H "X-API-SIGNATURE: $SIGNATURE" \
+  "$@"

@@ -1,0 +1,38 @@
+"""Sign every request of a requests.Session (pip install requests; HMAC-SHA256 keys)."""
+
+import hashlib
+import hmac
+import os
+import time
+
+import requests
+
+API_URL = os.environ.get("API_URL", "https://portal.example")
+
+
+class ApiKeyAuth(requests.auth.AuthBase):
+    def __init__(self, api_key, secret):
+        self.api_key, self.secret = api_key, secret.encode()
+
+    def __call__(self, request):
+        timestamp = str(time.time_ns() // 1_000_000)
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        # path_url is the path and query exactly as requests will send them.
+        payload = f"{timestamp}{request.method}{request.path_url}".encode() + body
+        request.headers["X-API-KEY"] = self.api_key
+        request.headers["X-API-TIMESTAMP"] = timestamp
+        request.headers["X-API-SIGNATURE"] = hmac.new(
+            self.secret, payload, hashlib.sha256
+        ).hexdigest()
+        return request
+
+
+session = requests.Session()
+session.auth = ApiKeyAuth(os.environ["API_KEY"], os.environ["API_SECRET"])
+
+print(session.get(f"{API_URL}/api/v1/account", timeout=10).json())
+order = {"symbol": "BTCUSDT", "side": "buy", "type": "limit", "price": "65000", "quantity": "0.01"}
+print(session.post(f"{API_URL}/api/v1/orders", json=order, timeout=10).json())
+print(session.get(f"{API_URL}/api/v1/orders", params={"symbol": "BTCUSDT"}, timeout=10).json())

@@ -1,0 +1,61 @@
+from django import forms
+from django.conf import settings
+
+from accounts.forms import TwoFactorForm
+from apikeys.whitelist import IpWhitelist, WhitelistError
+
+
+class SignatureCheckForm(forms.Form):
+    """The docs page's "Test a signature" tool: what the trader's bot signed and sent."""
+
+    api_key = forms.CharField(label="API key", max_length=100)
+    method = forms.CharField(label="Method", max_length=10)
+    path = forms.CharField(
+        label="Path with query",
+        max_length=2000,
+        strip=False,
+        help_text="e.g. /api/v1/orders?symbol=BTCUSDT",
+    )
+    body = forms.CharField(
+        label="Body",
+        required=False,
+        strip=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    timestamp = forms.CharField(label="Timestamp (ms)", max_length=20, strip=False)
+    recv_window = forms.IntegerField(
+        label="Receive window (ms)",
+        required=False,
+        min_value=1,
+        max_value=settings.API_MAX_RECV_WINDOW_MS,
+    )
+    signature = forms.CharField(label="Signature", max_length=200)
+
+    def clean_body(self):
+        # Browsers send a textarea's line breaks as CRLF; the bot most likely signed LF.
+        return self.cleaned_data["body"].replace("\r\n", "\n")
+
+
+class WhitelistUsedIpForm(TwoFactorForm):
+    """Add one of the IPs a key was used from to its whitelist."""
+
+    ip = forms.GenericIPAddressField(label="IP address", unpack_ipv4=True)
+
+    def __init__(self, *args, apikey, **kwargs):
+        self.apikey = apikey
+        super().__init__(*args, **kwargs)
+
+    def clean_ip(self):
+        ip = self.cleaned_data["ip"]
+        if not self.apikey.used_ips.filter(ip=ip).exists():
+            raise forms.ValidationError("This key has not been used from that IP address.")
+        if self.apikey.ip_whitelist and self.apikey.allows_ip(ip):
+            raise forms.ValidationError(f"{ip} is already on the whitelist.")
+        try:
+            self.cleaned_data["whitelist"] = IpWhitelist.parse(
+                "\n".join([*self.apikey.ip_whitelist, ip])
+            )
+        except WhitelistError as refused:
+            raise forms.ValidationError(refused.messages) from None
+        return ip

@@ -1,0 +1,223 @@
+"""What the REST API does once a request is authenticated and validated.
+
+Paper orders are recorded, never matched. Withdrawals debit the balance in the same
+transaction that records them, under a row lock, so parallel withdrawals can never take
+a balance below zero (the balance table's check constraint is the last line of defence).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.addressbook import address_management_on, in_address_book
+from accounts.models import Asset, Balance
+from apikeys import auth
+from apikeys.models import ApiKey
+
+from .models import Order, Withdrawal
+
+QUOTE_ASSET = "USDT"
+
+
+class AddressNotWhitelisted(Exception):
+    """Address Management is on and the address is not in the account's book."""
+
+
+class InsufficientBalance(Exception):
+    def __init__(self, available: Decimal):
+        super().__init__(f"{available}")
+        self.available = available
+
+
+class OrderNotOpen(Exception):
+    """The order was cancelled before."""
+
+
+def base_asset(symbol: str) -> Asset | None:
+    """The asset traded in ``symbol`` (BTC in BTCUSDT); markets are quoted in USDT."""
+    if not re.fullmatch(rf"[A-Z0-9]{{2,12}}{QUOTE_ASSET}", symbol):
+        return None
+    base = symbol.removesuffix(QUOTE_ASSET)
+    if base == QUOTE_ASSET:
+        return None
+    return Asset.objects.filter(symbol=base).first()
+
+
+def market_symbols() -> list[str]:
+    return [
+        f"{asset}{QUOTE_ASSET}"
+        for asset in Asset.objects.exclude(symbol=QUOTE_ASSET).values_list("symbol", flat=True)
+    ]
+
+
+@transaction.atomic
+def place_order(
+    *,
+    account,
+    apikey: ApiKey,
+    symbol: str,
+    side: str,
+    type: str,
+    quantity: Decimal,
+    price: Decimal | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Record a paper order. The caller has validated symbol, side, type and amounts."""
+    return Order.objects.create(
+        user=account,
+        apikey=apikey,
+        symbol=symbol,
+        side=side,
+        type=type,
+        price=price if type == Order.Type.LIMIT else None,
+        quantity=quantity,
+        created_at=now or timezone.now(),
+    )
+
+
+@transaction.atomic
+def cancel_order(*, account, order: Order, now: datetime | None = None) -> Order:
+    """Cancel one of ``account``'s open orders; OrderNotOpen if it is cancelled already."""
+    # Locked, so that two cancels racing each other give one success and one refusal.
+    order = Order.objects.select_for_update().get(pk=order.pk, user=account)
+    if order.status != Order.Status.OPEN:
+        raise OrderNotOpen
+    order.status = Order.Status.CANCELLED
+    order.cancelled_at = now or timezone.now()
+    order.save(update_fields=["status", "cancelled_at"])
+    return order
+
+
+@transaction.atomic
+def withdraw(
+    *,
+    account,
+    apikey: ApiKey,
+    asset: Asset,
+    amount: Decimal,
+    address: str,
+    now: datetime | None = None,
+) -> Withdrawal:
+    """Debit ``amount`` of ``asset`` and record the withdrawal, or refuse.
+
+    The balance row is locked (SELECT ... FOR UPDATE) before it is read, so a second
+    withdrawal waits for the first to commit and then sees the lower balance.
+    """
+    if address_management_on(account) and not in_address_book(account, asset, address):
+        raise AddressNotWhitelisted
+    balance = Balance.objects.select_for_update().filter(user=account, asset=asset).first()
+    available = balance.amount if balance else Decimal(0)
+    if balance is None or available < amount:
+        raise InsufficientBalance(available)
+    Balance.objects.filter(pk=balance.pk).update(amount=F("amount") - amount)
+    return Withdrawal.objects.create(
+        user=account,
+        apikey=apikey,
+        asset=asset,
+        amount=amount,
+        address=address,
+        created_at=now or timezone.now(),
+    )
+
+
+# --- "Test a signature" on the docs page ---------------------------------------------
+
+
+@dataclass
+class SignatureCheck:
+    """What the docs page's tool found out about a signature a trader pasted."""
+
+    payload: str = ""
+    parts: list = field(default_factory=list)
+    key_found: bool = False
+    key_type: str = ""
+    matches: bool | None = None
+    server_ms: int = 0
+    offset_ms: int | None = None
+    recv_window: int = 0
+    in_window: bool | None = None
+    hints: list = field(default_factory=list)
+
+    @property
+    def distance_ms(self) -> int:
+        return abs(self.offset_ms or 0)
+
+
+def check_signature(
+    *,
+    user,
+    api_key: str,
+    method: str,
+    path: str,
+    body: str,
+    timestamp: str,
+    signature: str,
+    recv_window: int | None = None,
+) -> SignatureCheck:
+    """Answer the two questions support hears most: is my payload right, is my clock?
+
+    The key must belong to ``user`` or one of its sub-accounts. The tool says whether a
+    signature matches, never what the right signature would be: that would let anyone
+    holding a session sign requests without the secret.
+    """
+    check = SignatureCheck(server_ms=auth.now_ms())
+    check.recv_window = recv_window or settings.API_DEFAULT_RECV_WINDOW_MS
+    check.parts = [
+        ("timestamp", timestamp),
+        ("method", method),
+        ("path_with_query", path),
+        ("body", body),
+    ]
+    check.payload = f"{timestamp}{method}{path}{body}"
+    if timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16:
+        ts = int(timestamp)
+        check.offset_ms = ts - check.server_ms
+        check.in_window = (
+            check.server_ms - check.recv_window
+            <= ts
+            < check.server_ms + settings.API_MAX_CLOCK_AHEAD_MS
+        )
+        if ts < 10**11:
+            check.hints.append("The timestamp looks like seconds: send milliseconds.")
+    else:
+        check.hints.append("The timestamp must be Unix time in milliseconds, digits only.")
+
+    apikey = (
+        ApiKey.objects.filter(Q(user=user) | Q(user__parent=user), api_key=api_key.strip())
+        .only("id", "key_type", "secret_encrypted", "public_key")
+        .first()
+    )
+    if apikey is not None:
+        check.key_found = True
+        check.key_type = apikey.get_key_type_display()
+        payload = auth.signature_payload(timestamp, method, path, body.encode())
+        check.matches = auth.verify_signature(apikey, payload, signature.strip())
+        if not check.matches:
+            check.hints.extend(_signature_hints(apikey, method, path, body, signature.strip()))
+    return check
+
+
+def _signature_hints(apikey, method, path, body, signature) -> list[str]:
+    hints = []
+    if method != method.upper():
+        hints.append("The method goes into the payload in capitals: GET, POST, DELETE.")
+    if path.startswith("http"):
+        hints.append("Sign the path only (/api/v1/...), without the scheme and host.")
+    elif not path.startswith("/"):
+        hints.append("The path starts with a slash: /api/v1/...")
+    if body != body.strip():
+        hints.append("The body starts or ends with white space: sign the exact bytes you send.")
+    if apikey.key_type == ApiKey.KeyType.HMAC:
+        if re.fullmatch(r"[0-9A-F]{64}", signature):
+            hints.append("Send the HMAC in lowercase hex.")
+        elif not re.fullmatch(r"[0-9a-f]{64}", signature):
+            hints.append("An HMAC-SHA256 signature is 64 lowercase hex characters.")
+    elif re.fullmatch(r"[0-9a-fA-F]{128}", signature):
+        hints.append("Ed25519 signatures are sent in base64, not hex.")
+    return hints

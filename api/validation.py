@@ -1,0 +1,126 @@
+"""Strict parsing of what bots send: JSON bodies and query strings.
+
+Every refusal is a 400 ``invalid_request`` that names the field. Being strict here is
+kind to bot authors: an unknown field is usually a typo ("qty" for "quantity") that a
+lenient API would silently ignore. Amounts are decimal strings, never JSON numbers,
+which most JSON libraries turn into binary floats.
+"""
+
+import json
+import re
+from decimal import Decimal
+
+from apikeys.auth import invalid_request
+
+# At most 15 integer digits and 18 decimal places: fits the 36/18 decimal columns
+# with room to spare, and anything larger is a bug in the bot, not an order.
+_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,18})?")
+
+
+class _DuplicateField(ValueError):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _refuse_duplicates(pairs):
+    # {"amount": "1", "amount": "1000"}: parsers disagree on which one wins.
+    data = {}
+    for name, value in pairs:
+        if name in data:
+            raise _DuplicateField(name)
+        data[name] = value
+    return data
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_object(request, *, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+    """The request body as a JSON object with exactly the fields allowed."""
+    try:
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_request("body", "must be UTF-8 encoded JSON.") from None
+    try:
+        data = json.loads(
+            text, object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant
+        )
+    except _DuplicateField as duplicate:
+        raise invalid_request(duplicate.name[:50], "is given more than once.") from None
+    except RecursionError:
+        raise invalid_request("body", "is nested too deeply.") from None
+    except ValueError as error:
+        raise invalid_request("body", f"is not valid JSON ({str(error)[:100]}).") from None
+    if not isinstance(data, dict):
+        raise invalid_request("body", "must be a JSON object.")
+    allowed = (*required, *optional)
+    for name in data:
+        if name not in allowed:
+            raise invalid_request(
+                name[:50], f"is not a known field; the fields are {', '.join(allowed)}."
+            )
+    for name in required:
+        if name not in data:
+            raise invalid_request(name, "is required.")
+    return data
+
+
+def query(request, *, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters, each at most once and each one of ``allowed``."""
+    params = {}
+    for name, values in request.GET.lists():
+        if name not in allowed:
+            known = ", ".join(allowed) or "none"
+            raise invalid_request(
+                name[:50], f"is not a known parameter; the parameters are {known}."
+            )
+        if len(values) > 1:
+            raise invalid_request(name, "is given more than once.")
+        params[name] = values[0]
+    return params
+
+
+def text(data: dict, name: str, *, max_length: int, pattern: str = "", hint: str = "") -> str:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise invalid_request(name, "must be a string.")
+    if not value or len(value) > max_length:
+        raise invalid_request(name, f"must be 1 to {max_length} characters long.")
+    if pattern and not re.fullmatch(pattern, value):
+        raise invalid_request(name, hint or "has characters that are not allowed.")
+    return value
+
+
+def choice(data: dict, name: str, choices) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or value not in choices:
+        raise invalid_request(name, f"must be one of: {', '.join(choices)}.")
+    return value
+
+
+def positive_decimal(data: dict, name: str) -> Decimal:
+    """A decimal string like "0.01": positive, plain digits, at most 18 decimal places."""
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise invalid_request(name, 'must be a decimal string, like "0.01".')
+    if not _DECIMAL.fullmatch(value):
+        raise invalid_request(
+            name,
+            "must be a plain decimal (digits and one point, at most 15 digits before the "
+            "point and 18 after it).",
+        )
+    amount = Decimal(value)
+    if amount <= 0:
+        raise invalid_request(name, "must be more than zero.")
+    return amount
+
+
+def whole_number(params: dict, name: str, *, default: int, maximum: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= maximum:
+        raise invalid_request(name, f"must be a whole number from 1 to {maximum}.")
+    return int(raw)

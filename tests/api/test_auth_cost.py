@@ -1,0 +1,44 @@
+"""What authentication costs: a constant, small number of queries, and no password hasher."""
+
+import pytest
+from django.contrib.auth import hashers
+
+from accounts.models import Asset
+from tests.factories import ApiKeyFactory, BalanceFactory, usdt
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_signed_request_costs_one_query_once_usage_is_recorded(api, django_assert_num_queries):
+    key = ApiKeyFactory()
+    api.get(key, "/api/v1/key")  # the minute's usage writes happen here
+    with django_assert_num_queries(1):  # the key, its account and parent, joined
+        assert api.get(key, "/api/v1/key").status_code == 200
+
+
+def test_the_first_request_of_a_minute_adds_a_few_usage_writes(api, django_assert_max_num_queries):
+    key = ApiKeyFactory()
+    with django_assert_max_num_queries(5):
+        assert api.get(key, "/api/v1/key").status_code == 200
+
+
+def test_query_count_does_not_grow_with_the_account(api, django_assert_max_num_queries):
+    key = ApiKeyFactory()
+    for symbol in ("BTC", "ETH", "SOL", "XRP", "DOGE"):
+        BalanceFactory(user=key.user, asset=Asset.objects.get(symbol=symbol))
+    usdt(key.user, 10)
+    api.get(key, "/api/v1/account")
+    with django_assert_max_num_queries(2):  # the key, then the balances with their assets
+        assert api.get(key, "/api/v1/account").status_code == 200
+
+
+def test_no_password_hasher_runs_on_the_api_path(api, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a password hasher ran on the API path")
+
+    key = ApiKeyFactory(ed25519=False)  # made before the trap: the factory sets a password
+    monkeypatch.setattr(hashers, "check_password", forbidden)
+    monkeypatch.setattr(hashers, "make_password", forbidden)
+    monkeypatch.setattr(hashers, "get_hasher", forbidden)
+    assert api.get(key, "/api/v1/key").status_code == 200
+    assert api.get(key, "/api/v1/account").status_code == 200

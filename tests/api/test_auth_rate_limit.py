@@ -1,0 +1,59 @@
+"""Rate limits per key, in the cache: 429 with Retry-After and X-RateLimit-* headers."""
+
+import pytest
+
+from tests.api.conftest import error_code
+from tests.factories import ApiKeyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def small_limit(settings):
+    settings.APIKEY_RATE_LIMIT_PER_MINUTE = 3
+
+
+def test_every_signed_response_carries_the_limit_and_what_remains(api):
+    key = ApiKeyFactory()
+    response = api.get(key, "/api/v1/key")
+    assert response["X-RateLimit-Limit"] == "3"
+    assert response["X-RateLimit-Remaining"] == "2"
+
+
+def test_past_the_limit_is_429_with_retry_after(api):
+    key = ApiKeyFactory()
+    remaining = [api.get(key, "/api/v1/key")["X-RateLimit-Remaining"] for _ in range(3)]
+    refused = api.get(key, "/api/v1/key")
+    assert remaining == ["2", "1", "0"]
+    assert refused.status_code == 429
+    assert error_code(refused) == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["X-RateLimit-Limit"] == "3"
+    assert refused["X-RateLimit-Remaining"] == "0"
+
+
+def test_the_limit_is_per_key(api):
+    busy, quiet = ApiKeyFactory(), ApiKeyFactory()
+    for _ in range(4):
+        api.get(busy, "/api/v1/key")
+    assert api.get(quiet, "/api/v1/key").status_code == 200
+
+
+def test_requests_with_a_bad_signature_do_not_spend_the_owners_limit(api):
+    # The API key is not a secret: anyone could otherwise lock a bot out.
+    key = ApiKeyFactory()
+    for _ in range(5):
+        api.get(key, "/api/v1/key", signature="0" * 64)
+    assert api.get(key, "/api/v1/key").status_code == 200
+
+
+def test_requests_refused_for_permission_count_towards_the_limit(api):
+    key = ApiKeyFactory(can_trade=False)
+    for _ in range(3):
+        api.post(key, "/api/v1/orders", {})
+    assert error_code(api.get(key, "/api/v1/key")) == "rate_limited"
+
+
+def test_limit_follows_the_setting(api, settings):
+    settings.APIKEY_RATE_LIMIT_PER_MINUTE = 1200
+    assert api.get(ApiKeyFactory(), "/api/v1/key")["X-RateLimit-Limit"] == "1200"

@@ -1,0 +1,66 @@
+"""The /api-docs/ page: signing steps, examples, every error code."""
+
+import pytest
+
+from api import docs
+from apikeys.keys import hmac_signature
+
+pytestmark = pytest.mark.django_db
+
+ALL_CODES = [
+    "missing_credentials",
+    "invalid_api_key",
+    "invalid_signature",
+    "timestamp_out_of_window",
+    "replayed_request",
+    "key_expired",
+    "ip_not_allowed",
+    "permission_denied",
+    "address_not_whitelisted",
+    "rate_limited",
+    "invalid_request",
+]
+
+
+def test_docs_page_is_public(client):
+    response = client.get("/api-docs/")
+    assert response.status_code == 200
+    assert "Log In to test a signature" in response.content.decode()
+
+
+def test_docs_list_every_error_code(client):
+    page = client.get("/api-docs/").content.decode()
+    for code in ALL_CODES:
+        assert f"<code>{code}</code>" in page, code
+
+
+def test_docs_show_the_signing_headers_and_the_window_rule(client):
+    page = client.get("/api-docs/").content.decode()
+    for header in ("X-API-KEY", "X-API-TIMESTAMP", "X-API-RECV-WINDOW", "X-API-SIGNATURE"):
+        assert header in page
+    assert "timestamp + METHOD + path_with_query + body" in page
+    assert "server_time + 1000" in page
+
+
+def test_examples_use_this_sites_address_and_carry_no_linter_pragmas(client):
+    page = client.get("/api-docs/").content.decode()
+    assert "http://testserver/api/v1" in page
+    assert "openssl dgst -sha256 -hmac" in page
+    assert "import requests" in page
+    assert "urllib.request" in page
+    assert "noqa" not in page
+
+
+def test_worked_example_signature_is_right():
+    worked = docs.worked_example()
+    assert worked["payload"] == worked["timestamp"] + "POST/api/v1/orders" + worked["body"]
+    assert worked["signature"] == hmac_signature(worked["secret"], worked["payload"].encode())
+    # A known answer, so that a change to the scheme can't slip by unnoticed.
+    assert worked["signature"].startswith(
+        hmac_signature(docs.EXAMPLE_SECRET, worked["payload"].encode())[:16]
+    )
+
+
+def test_signed_in_user_sees_the_test_tool(owner_client):
+    page = owner_client.get("/api-docs/").content.decode()
+    assert 'action="/api-docs/test-signature/#test-signature"' in page

@@ -1,0 +1,111 @@
+"""The docs page's "Test a signature" tool."""
+
+import pytest
+
+from api.client import payload
+from apikeys import auth
+from tests.api.conftest import signature_for
+from tests.factories import ApiKeyFactory, SubaccountFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api-docs/test-signature/"
+
+
+def form(key, *, timestamp, method="GET", path="/api/v1/account", body="", signature=None):
+    return {
+        "api_key": key.api_key,
+        "method": method,
+        "path": path,
+        "body": body,
+        "timestamp": str(timestamp),
+        "signature": signature
+        if signature is not None
+        else signature_for(key, payload(str(timestamp), method, path, body.encode())),
+    }
+
+
+def test_matching_signature_inside_the_window(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    response = owner_client.post(URL, form(key, timestamp=frozen_clock.ms - 1200))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "✓ Matches" in page
+    assert "Inside the window" in page
+    assert "1,200 ms behind" in page
+
+
+def test_payload_is_shown_in_its_parts(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    body = '{"symbol":"BTCUSDT"}'
+    data = form(key, timestamp=frozen_clock.ms, method="POST", path="/api/v1/orders", body=body)
+    page = owner_client.post(URL, data).content.decode()
+    assert f'title="timestamp">{frozen_clock.ms}</span>' in page
+    assert 'title="method">POST</span>' in page
+    assert 'title="path_with_query">/api/v1/orders</span>' in page
+    assert 'title="body">{&quot;symbol&quot;:&quot;BTCUSDT&quot;}</span>' in page
+
+
+def test_mismatch_gives_hints_and_never_the_right_signature(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    right = signature_for(key, payload(str(frozen_clock.ms), "GET", "/api/v1/account"))
+    data = form(key, timestamp=frozen_clock.ms, signature=right.upper())
+    page = owner_client.post(URL, data).content.decode()
+    assert "✗ Does not match" in page
+    assert "lowercase hex" in page
+    assert right not in page
+
+
+def test_timestamp_too_old_and_in_seconds_is_explained(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    page = owner_client.post(URL, form(key, timestamp=frozen_clock.ms // 1000)).content.decode()
+    assert "Outside the window" in page
+    assert "looks like seconds" in page
+
+
+def test_ed25519_key_is_checked_too(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner, ed25519=True)
+    page = owner_client.post(URL, form(key, timestamp=frozen_clock.ms)).content.decode()
+    assert "✓ Matches" in page and "Ed25519" in page
+
+
+def test_crlf_line_breaks_from_the_browser_are_signed_as_lf(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    body = '{\n  "a": 1\n}'
+    data = form(key, timestamp=frozen_clock.ms, method="POST", path="/api/v1/orders", body=body)
+    data["body"] = body.replace("\n", "\r\n")
+    assert "✓ Matches" in owner_client.post(URL, data).content.decode()
+
+
+def test_sub_accounts_keys_can_be_tested_by_the_parent(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=SubaccountFactory(parent=owner))
+    assert (
+        "✓ Matches" in owner_client.post(URL, form(key, timestamp=frozen_clock.ms)).content.decode()
+    )
+
+
+def test_another_accounts_key_is_not_checked(outsider_client, frozen_clock):
+    key = ApiKeyFactory()
+    page = outsider_client.post(URL, form(key, timestamp=frozen_clock.ms)).content.decode()
+    assert "Matches" not in page
+    assert "None of your keys" in page
+
+
+def test_the_tool_needs_a_login(client, frozen_clock):
+    key = ApiKeyFactory()
+    response = client.post(URL, form(key, timestamp=frozen_clock.ms))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_the_tool_is_rate_limited(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    for _ in range(30):
+        owner_client.post(URL, form(key, timestamp=frozen_clock.ms))
+    assert owner_client.post(URL, form(key, timestamp=frozen_clock.ms)).status_code == 429
+
+
+def test_server_time_is_unaffected_by_the_tool(owner_client, owner):
+    before = auth.now_ms()
+    key = ApiKeyFactory(user=owner)
+    page = owner_client.post(URL, form(key, timestamp=before)).content.decode()
+    assert "Inside the window" in page

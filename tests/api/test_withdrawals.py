@@ -1,0 +1,213 @@
+"""GET/POST /api/v1/withdrawals: debits at once, never below zero, Address Management."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from accounts.addressbook import add_address, set_address_management
+from accounts.models import Asset, Balance
+from api.models import Withdrawal
+from apikeys import auth
+from tests.api.conftest import CLIENT_IP, error_code
+from tests.factories import ApiKeyFactory, usdt
+
+ADDRESS = "TQrY8tryqsYVCYS3MFbtffiPp2ccyn4STm"
+
+
+def withdraw_key(**kwargs):
+    kwargs.setdefault("ip_whitelist", [f"{CLIENT_IP}/32"])
+    return ApiKeyFactory(can_withdraw=True, **kwargs)
+
+
+def balance(user, symbol="USDT") -> Decimal:
+    return Balance.objects.get(user=user, asset__symbol=symbol).amount
+
+
+@pytest.mark.django_db
+def test_withdrawal_debits_the_balance_and_is_recorded(api):
+    key = withdraw_key()
+    usdt(key.user, "100")
+    response = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "40.5", "address": ADDRESS}
+    )
+    assert response.status_code == 201
+    body = response.json()["withdrawal"]
+    assert (body["asset"], body["amount"], body["address"], body["status"]) == (
+        "USDT",
+        "40.5",
+        ADDRESS,
+        "submitted",
+    )
+    assert balance(key.user) == Decimal("59.5")
+    assert Withdrawal.objects.get(code=body["id"]).apikey == key
+
+
+@pytest.mark.django_db
+def test_withdrawing_the_whole_balance_leaves_zero(api):
+    key = withdraw_key()
+    usdt(key.user, "10")
+    body = {"asset": "USDT", "amount": "10", "address": ADDRESS}
+    assert api.post(key, "/api/v1/withdrawals", body).status_code == 201
+    assert balance(key.user) == 0
+
+
+@pytest.mark.django_db
+def test_more_than_the_balance_is_refused_and_nothing_moves(api):
+    key = withdraw_key()
+    usdt(key.user, "10")
+    response = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "10.01", "address": ADDRESS}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "amount"
+    assert "10 USDT" in response.json()["error"]["message"]
+    assert balance(key.user) == 10
+    assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_asset_without_a_balance_is_refused(api):
+    key = withdraw_key()
+    response = api.post(
+        key, "/api/v1/withdrawals", {"asset": "BTC", "amount": "1", "address": ADDRESS}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "amount"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"asset": "NOPE"}, "asset"),
+        ({"asset": 1}, "asset"),
+        ({"amount": "-5"}, "amount"),
+        ({"amount": 5}, "amount"),
+        ({"amount": "99999999999999999999"}, "amount"),
+        ({"address": "x"}, "address"),
+        ({"address": "bad address with spaces"}, "address"),
+        ({"address": "a" * 129}, "address"),
+        ({"memo": "1"}, "memo"),
+    ],
+)
+def test_bad_field_is_400_naming_it(api, change, field):
+    key = withdraw_key()
+    usdt(key.user, "100")
+    body = {"asset": "USDT", "amount": "1", "address": ADDRESS} | change
+    response = api.post(key, "/api/v1/withdrawals", body)
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == field
+
+
+@pytest.mark.django_db
+def test_address_management_on_refuses_addresses_outside_the_book(api):
+    key = withdraw_key()
+    usdt(key.user, "100")
+    usdt_asset = Asset.objects.get(symbol="USDT")
+    add_address(user=key.user, asset=usdt_asset, address=ADDRESS, label="cold")
+    set_address_management(user=key.user, enabled=True)
+
+    elsewhere = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "1", "address": "TSomewhereElse1"}
+    )
+    assert elsewhere.status_code == 403
+    assert error_code(elsewhere) == "address_not_whitelisted"
+    booked = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "1", "address": ADDRESS}
+    )
+    assert booked.status_code == 201
+    assert balance(key.user) == 99
+
+
+@pytest.mark.django_db
+def test_a_book_address_counts_only_for_its_own_asset(api):
+    key = withdraw_key()
+    usdt(key.user, "100")
+    add_address(user=key.user, asset=Asset.objects.get(symbol="TRX"), address=ADDRESS, label="t")
+    set_address_management(user=key.user, enabled=True)
+    response = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "1", "address": ADDRESS}
+    )
+    assert error_code(response) == "address_not_whitelisted"
+
+
+@pytest.mark.django_db
+def test_address_management_off_allows_any_address(api):
+    key = withdraw_key()
+    usdt(key.user, "100")
+    set_address_management(user=key.user, enabled=False)
+    response = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "1", "address": "TAnyAddress9"}
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_withdraw_permission_without_a_whitelist_is_refused(api):
+    key = ApiKeyFactory(can_withdraw=True, ip_whitelist=[])
+    usdt(key.user, "100")
+    response = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "1", "address": ADDRESS}
+    )
+    assert error_code(response) == "permission_denied"
+    assert "whitelist" in response.json()["error"]["message"]
+
+
+@pytest.mark.django_db
+def test_list_shows_the_accounts_withdrawals(api):
+    key = withdraw_key()
+    usdt(key.user, "100")
+    for amount in ("1", "2"):
+        api.post(
+            key, "/api/v1/withdrawals", {"asset": "USDT", "amount": amount, "address": ADDRESS}
+        )
+    listed = api.get(key, "/api/v1/withdrawals").json()["withdrawals"]
+    assert [w["amount"] for w in listed] == ["2", "1"]
+    assert len(api.get(key, "/api/v1/withdrawals?limit=1").json()["withdrawals"]) == 1
+
+
+# --- The race: 20 withdrawals at once, on PostgreSQL ---------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_withdrawals_never_take_the_balance_below_zero():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises writers")
+    from django.test import Client
+
+    from tests.api.conftest import SignedApi
+
+    key = withdraw_key()
+    usdt(key.user, "100")
+    # 20 withdrawals of 7 USDT against 100: exactly 14 fit.
+    barrier = threading.Barrier(20)
+    statuses = []
+
+    signed_at = auth.now_ms()
+
+    def withdraw(i):
+        try:
+            barrier.wait()
+            # Distinct timestamps: identical requests in one millisecond would be replays.
+            response = SignedApi(Client()).post(
+                key,
+                "/api/v1/withdrawals",
+                {"asset": "USDT", "amount": "7", "address": ADDRESS},
+                timestamp=signed_at - i,
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=withdraw, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses) == [201] * 14 + [400] * 6
+    assert balance(key.user) == Decimal("2")
+    assert Withdrawal.objects.filter(user=key.user).count() == 14
