@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -45,15 +46,16 @@ class SLAFilter(admin.SimpleListFilter):
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
+    # What compliance decides by comes first: the SLA and the due date.
     list_display = [
         "account",
+        "sla_badge",
+        "due",
         "status_badge",
         "fast_track",
         "balance_at_submission",
         "balance_now",
-        "submitted_at",
-        "due",
-        "sla_badge",
+        "submitted",
     ]
     list_display_links = ["account"]
     list_filter = ["status", "fast_track", SLAFilter]
@@ -63,16 +65,16 @@ class ApplicationAdmin(admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected"]
     fields = [
         "user",
-        "status",
+        "status_badge",
         "sla",
-        "submitted_at",
-        "due_on",
+        "submitted",
+        "due",
         "fast_track",
-        "balance_usdt",
-        "threshold_usdt",
+        "balance_at_submission",
+        "threshold",
         "balance_now",
         "decided_by",
-        "decided_at",
+        "decided",
         "decision_note",
     ]
     change_form_template = "admin/reviews/application/change_form.html"
@@ -103,7 +105,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.display(description="Account", ordering="user__username")
     def account(self, obj):
         return format_html(
-            '<strong>{}</strong><br><span class="quiet">{}</span>', obj.user, obj.user.email
+            '<strong>{}</strong><span class="rv-email">{}</span>', obj.user, obj.user.email
         )
 
     @admin.display(description="Status", ordering="status")
@@ -123,15 +125,29 @@ class ApplicationAdmin(admin.ModelAdmin):
         value = getattr(obj, "balance_now_usdt", None)
         return usdt(balance_usdt(obj.user) if value is None else value)
 
+    @admin.display(description="Fast-track threshold (USDT)")
+    def threshold(self, obj):
+        return usdt(obj.threshold_usdt)
+
+    @admin.display(description="Decided (UTC)")
+    def decided(self, obj):
+        if obj.decided_at is None:
+            return self.get_empty_value_display()
+        return date_format(timezone.localtime(obj.decided_at), "j M Y, H:i")
+
+    @admin.display(description="Submitted (UTC)", ordering="submitted_at")
+    def submitted(self, obj):
+        return date_format(timezone.localtime(obj.submitted_at), "j M Y, H:i")
+
     @admin.display(description="Due", ordering="due_on")
     def due(self, obj):
-        return format_html("{}", obj.due_on.strftime("%a %d %b %Y"))
+        return date_format(obj.due_on, "D j M Y")
 
     @admin.display(description="SLA", ordering="sla_rank")
     def sla_badge(self, obj):
         state = obj.sla_state(timezone.localdate())
         if state is None:
-            return "—"
+            return self.get_empty_value_display()
         return format_html(
             '<span class="rv-badge rv-{}">{}</span>', SLA_BADGE[state], SLA(state).label
         )
@@ -217,9 +233,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         return application
 
     def _reject_page(self, request, applications, form, *, single=False):
+        """The intermediate step of rejecting: who, and a required reason for them."""
         ctx = {
             **self.admin_site.each_context(request),
-            "title": "Reject applications" if not single else "Reject application",
+            "title": "Reject application" if len(applications) == 1 else "Reject applications",
             "opts": self.model._meta,
             "applications": applications,
             "pending": [a for a in applications if a.is_pending],

@@ -20,11 +20,14 @@ PERMISSIONS = [
 def create_group(apps, schema_editor):
     # Permissions are normally created after all migrations have run; on a fresh
     # database they don't exist yet, so create them now.
-    for app_label in {label for label, _ in PERMISSIONS}:
+    # (Idempotent, and safe to call with the project's own app registry too: tests
+    # that empty the database put the group back with it.)
+    for app_label in sorted({label for label, _ in PERMISSIONS}):
         app_config = apps.get_app_config(app_label)
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True  # historical apps have none
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
