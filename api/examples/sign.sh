@@ -11,8 +11,12 @@ BODY="${3:-}"                # the raw body; empty for GET and DELETE
 TIMESTAMP=$(date +%s%3N)     # Unix ms (GNU date; macOS: python3 -c 'import time; print(time.time_ns() // 10**6)')
 
 if [ -n "${API_PRIVATE_KEY_FILE:-}" ]; then
-  SIGNATURE=$(printf '%s' "$TIMESTAMP$METHOD$PATH_QUERY$BODY" \
-    | openssl pkeyutl -sign -rawin -inkey "$API_PRIVATE_KEY_FILE" | base64 | tr -d '\n')
+  # Ed25519 signs the message in one go: openssl wants it in a file, not a pipe.
+  PAYLOAD_FILE=$(mktemp)
+  printf '%s' "$TIMESTAMP$METHOD$PATH_QUERY$BODY" > "$PAYLOAD_FILE"
+  SIGNATURE=$(openssl pkeyutl -sign -rawin -inkey "$API_PRIVATE_KEY_FILE" -in "$PAYLOAD_FILE" \
+    | base64 | tr -d '\n')
+  rm -f "$PAYLOAD_FILE"
 else
   SIGNATURE=$(printf '%s' "$TIMESTAMP$METHOD$PATH_QUERY$BODY" \
     | openssl dgst -sha256 -hmac "$API_SECRET" -r | cut -d' ' -f1)

@@ -5,9 +5,11 @@ instance) using the reference client's functions, and sends from REMOTE_ADDR
 203.0.113.10 unless told otherwise.
 """
 
+import importlib
 import json
 
 import pytest
+from django.apps import apps
 
 from api import client as reference
 from apikeys import auth
@@ -102,3 +104,12 @@ def frozen_clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(auth, "now_ms", lambda: clock.ms)
     return clock
+
+
+seed_assets = importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets
+
+
+@pytest.fixture
+def assets(transactional_db):
+    """The seeded assets, put back: live-server tests empty the database when they end."""
+    seed_assets(apps, None)

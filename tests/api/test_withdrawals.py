@@ -172,8 +172,7 @@ def test_list_shows_the_accounts_withdrawals(api):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_twenty_parallel_withdrawals_never_take_the_balance_below_zero():
+def test_twenty_parallel_withdrawals_never_take_the_balance_below_zero(assets):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises writers")
     from django.test import Client
