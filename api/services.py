@@ -167,6 +167,7 @@ def check_signature(
     holding a session sign requests without the secret.
     """
     check = SignatureCheck(server_ms=auth.now_ms())
+    typed_method, method = method, method.strip().upper()  # as the server always has it
     check.recv_window = recv_window or settings.API_DEFAULT_RECV_WINDOW_MS
     check.parts = [
         ("timestamp", timestamp),
@@ -199,14 +200,16 @@ def check_signature(
         payload = auth.signature_payload(timestamp, method, path, body.encode())
         check.matches = auth.verify_signature(apikey, payload, signature.strip())
         if not check.matches:
-            check.hints.extend(_signature_hints(apikey, method, path, body, signature.strip()))
+            check.hints.extend(
+                _signature_hints(apikey, typed_method, path, body, signature.strip())
+            )
     return check
 
 
 def _signature_hints(apikey, method, path, body, signature) -> list[str]:
     hints = []
     if method != method.upper():
-        hints.append("The method goes into the payload in capitals: GET, POST, DELETE.")
+        hints.append("The server puts the method in capitals (GET, POST, DELETE): sign it so.")
     if path.startswith("http"):
         hints.append("Sign the path only (/api/v1/...), without the scheme and host.")
     elif not path.startswith("/"):

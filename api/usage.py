@@ -108,7 +108,7 @@ def key_usage(apikey: ApiKey, *, now: datetime | None = None) -> dict:
 def hourly_chart(series: list[tuple[datetime, int]], *, width=480, height=120) -> dict:
     """Bar geometry for a small server-rendered SVG: one bar per hour, oldest first."""
     peak = max((count for _hour_, count in series), default=0)
-    top, bottom = 8, 18  # room for the peak label and the hour ticks
+    top, bottom = 16, 18  # room for the peak label above and the hour ticks below
     plot = height - top - bottom
     step = width / max(1, len(series))
     bars = []
@@ -125,15 +125,17 @@ def hourly_chart(series: list[tuple[datetime, int]], *, width=480, height=120) -
             }
         )
     ticks = [
-        {"x": round(i * step + step / 2, 1), "label": f"{hour:%H}:00"}
+        {"x": round(i * step + 1, 1), "label": f"{hour:%H}:00"}
         for i, (hour, _count) in enumerate(series)
         if i % 6 == 0
     ]
     return {
         "width": width,
         "height": height,
+        "top": top,
         "baseline": top + plot,
         "label_y": height - 4,
+        "peak_y": top - 5,
         "peak": peak,
         "bars": bars,
         "ticks": ticks,

@@ -290,6 +290,7 @@ def _docs_page(request, *, form=None, check=None, status=200):
         "examples": api_docs.examples(base_url),
         "error_codes": api_docs.error_codes(),
         "worked": api_docs.worked_example(),
+        "server_ms": auth.now_ms(),
         "default_window": settings.API_DEFAULT_RECV_WINDOW_MS,
         "max_window": settings.API_MAX_RECV_WINDOW_MS,
         "max_ahead": settings.API_MAX_CLOCK_AHEAD_MS,

@@ -64,3 +64,8 @@ def test_worked_example_signature_is_right():
 def test_signed_in_user_sees_the_test_tool(owner_client):
     page = owner_client.get("/api-docs/").content.decode()
     assert 'action="/api-docs/test-signature/#test-signature"' in page
+
+
+def test_tool_shows_the_server_time_to_compare_with(owner_client, frozen_clock):
+    page = owner_client.get("/api-docs/").content.decode()
+    assert f"<code>{frozen_clock.ms}</code> ms" in page

@@ -109,3 +109,12 @@ def test_server_time_is_unaffected_by_the_tool(owner_client, owner):
     key = ApiKeyFactory(user=owner)
     page = owner_client.post(URL, form(key, timestamp=before)).content.decode()
     assert "Inside the window" in page
+
+
+def test_lowercase_method_is_shown_as_the_server_signs_it(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    data = form(key, timestamp=frozen_clock.ms, method="GET")
+    data["method"] = "get"
+    page = owner_client.post(URL, data).content.decode()
+    assert 'title="method">GET</span>' in page
+    assert "✓ Matches" in page

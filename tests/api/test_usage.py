@@ -109,7 +109,7 @@ def test_chart_bars_are_scaled_to_the_busiest_hour():
     chart = usage.hourly_chart(series, width=300, height=120)
     heights = [bar["height"] for bar in chart["bars"]]
     assert heights[0] == 0
-    assert heights[2] == chart["baseline"] - 8  # the full plot height
+    assert heights[2] == chart["baseline"] - chart["top"]  # the full plot height
     assert heights[1] == pytest.approx(heights[2] / 2)
 
 
