@@ -30,6 +30,25 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _data_migrations_for_live_server(request):
+    """Put back what the data migrations made (asset prices, the Compliance group).
+
+    A test on the live server runs on a transactional database, which is emptied
+    (flushed) when each such test ends: whatever browser test comes next would find
+    no prices and no groups. Both functions are idempotent.
+    """
+    if "live_server" not in request.fixturenames:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets(apps, None)
+    importlib.import_module("reviews.migrations.0003_compliance_group").create_group(apps, None)
+
+
 class Authenticator:
     """The phone app: produces the code of a user's TOTP device."""
 

@@ -1,12 +1,10 @@
 """API-trading review in Chromium: the trader applies on the API Management page,
 compliance decides in the admin (behind 2FA), the trader sees the outcome."""
 
-import importlib
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -15,22 +13,6 @@ from reviews.models import Application
 from tests.conftest import with_2fa
 from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory, usdt
-
-seed_assets = importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets
-create_compliance_group = importlib.import_module(
-    "reviews.migrations.0003_compliance_group"
-).create_group
-
-
-@pytest.fixture(autouse=True)
-def migration_data(transactional_db):
-    """Put back what the data migrations made (prices, the Compliance group).
-
-    The live server sees only committed data, so these tests (like every browser
-    test) empty the database when they end; whatever ran before may have, too.
-    """
-    seed_assets(apps, None)
-    create_compliance_group(apps, None)
 
 
 @pytest.fixture
