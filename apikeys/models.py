@@ -147,7 +147,11 @@ class AuditEvent(models.Model):
         A creation has no "before", a deletion no "after": those are None.
         """
         rows = []
-        for name, diff in self.changes.items():
+        # In a fixed order: PostgreSQL's jsonb does not keep the order keys were written in.
+        order = list(_CHANGE_LABELS)
+        names = sorted(self.changes, key=lambda n: order.index(n) if n in order else len(order))
+        for name in names:
+            diff = self.changes[name]
             if not isinstance(diff, dict):
                 continue
             before = (

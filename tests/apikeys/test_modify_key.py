@@ -124,3 +124,18 @@ def test_key_of_another_owner_cannot_be_modified(owner, outsider):
             can_withdraw=False,
             whitelist=None,
         )
+
+
+def test_event_rows_come_in_a_fixed_order_whatever_the_json_order(owner):
+    event = AuditEvent(
+        owner=owner,
+        action="modified",
+        changes={
+            "expires_at": {"before": None, "after": None},
+            "ip_whitelist": {"before": [], "after": []},
+            "alias": {"before": "a", "after": "b"},
+            "permissions": {"before": ["read"], "after": ["read"]},
+        },
+    )
+    labels = [label for label, _before, _after in event.change_rows()]
+    assert labels == ["Alias Name", "Permissions", "Whitelist IP", "Expires"]
