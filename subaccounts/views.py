@@ -1,7 +1,186 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import twofactor_required
+from accounts.forms import TwoFactorForm
+from accounts.models import Balance
+from accounts.services import total_usdt
+from apikeys import views as key_pages
+from apikeys.models import ApiKey
+
+from . import services
+from .forms import SubaccountForm
 
 
-@login_required
+def get_subaccount_or_404(request, code):
+    """The signed-in parent's sub-account with this code. Anyone else's is a 404."""
+    return get_object_or_404(
+        request.user.subaccounts.filter(is_active=True).select_related("subaccount"),
+        subaccount__code=code,
+    )
+
+
+def _subaccounts_of(parent):
+    return (
+        parent.subaccounts.filter(is_active=True)
+        .select_related("subaccount")
+        .prefetch_related(Prefetch("balances", queryset=Balance.objects.select_related("asset")))
+        .annotate(key_count=Count("apikeys"))
+        .order_by("username")
+    )
+
+
+def _index_page(request, form, status=200):
+    subaccounts = list(_subaccounts_of(request.user))
+    for sub in subaccounts:
+        sub.balance_usdt = total_usdt(sub.balances.all())
+    ctx = {
+        "subaccounts": subaccounts,
+        "form": form,
+        "limit": settings.SUBACCOUNTS_MAX_PER_PARENT,
+    }
+    return render(request, "subaccounts/index.html", ctx, status=status)
+
+
+@twofactor_required
 def index(request):
-    return render(request, "subaccounts/index.html", {})
+    return _index_page(request, SubaccountForm(user=request.user))
+
+
+@require_POST
+@twofactor_required
+def create(request):
+    form = SubaccountForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            sub = services.create_subaccount(
+                parent=request.user,
+                name=form.cleaned_data["name"],
+                note=form.cleaned_data["note"],
+            )
+        except services.SubaccountError as refused:
+            form.add_error("name", str(refused))
+        else:
+            messages.success(request, f"Sub-account {sub.username} created.")
+            return redirect("subaccounts:detail", code=sub.subaccount.code)
+    return _index_page(request, form, status=400)
+
+
+def _detail_page(request, sub, *, freeze_form=None, delete_form=None, status=200):
+    ctx = {
+        "sub": sub,
+        "balances": list(sub.balances.select_related("asset")),
+        "key_count": sub.apikeys.count(),
+        "key_limit": settings.APIKEY_MAX_PER_ACCOUNT,
+        "blockers": services.deletion_blockers(sub),
+        "freeze_form": freeze_form or TwoFactorForm(user=request.user, auto_id="freeze_%s"),
+        "delete_form": delete_form or TwoFactorForm(user=request.user, auto_id="delete_%s"),
+    }
+    ctx["total"] = total_usdt(ctx["balances"])
+    return render(request, "subaccounts/detail.html", ctx, status=status)
+
+
+@twofactor_required
+def detail(request, code):
+    return _detail_page(request, get_subaccount_or_404(request, code))
+
+
+@require_POST
+@twofactor_required
+def freeze(request, code):
+    sub = get_subaccount_or_404(request, code)
+    form = TwoFactorForm(request.POST, user=request.user, auto_id="freeze_%s")
+    if not form.is_valid():
+        return _detail_page(request, sub, freeze_form=form, status=400)
+    frozen = not sub.is_frozen
+    services.set_frozen(subaccount=sub, frozen=frozen)
+    if frozen:
+        messages.warning(request, f"{sub.username} is frozen: its API keys are refused.")
+    else:
+        messages.success(request, f"{sub.username} is active again.")
+    return redirect("subaccounts:detail", code=code)
+
+
+@require_POST
+@twofactor_required
+def delete(request, code):
+    sub = get_subaccount_or_404(request, code)
+    form = TwoFactorForm(request.POST, user=request.user, auto_id="delete_%s")
+    if form.is_valid():
+        try:
+            services.delete_subaccount(subaccount=sub)
+        except services.SubaccountError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"Sub-account {sub.username} deleted.")
+            return redirect("subaccounts:index")
+    return _detail_page(request, sub, delete_form=form, status=400)
+
+
+PERMISSION_FILTERS = {"trade": {"can_trade": True}, "withdraw": {"can_withdraw": True}}
+
+
+@twofactor_required
+def keys_overview(request):
+    """Every key of every sub-account, in a constant number of queries."""
+    subaccounts = list(request.user.subaccounts.filter(is_active=True).select_related("subaccount"))
+    keys = ApiKey.objects.filter(user__in=subaccounts).select_related("user__subaccount")
+    chosen = request.GET.get("subaccount", "")
+    if _is_uuid(chosen):
+        keys = keys.filter(user__subaccount__code=chosen)
+    permission = request.GET.get("permission", "")
+    keys = keys.filter(**PERMISSION_FILTERS.get(permission, {}))
+    ctx = {
+        "subaccounts": subaccounts,
+        "keys": keys.order_by("user__username", "-created_at"),
+        "chosen": chosen,
+        "permission": permission,
+    }
+    return render(request, "subaccounts/keys.html", ctx)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+# --- A sub-account's keys: the API Management pages, with the sub-account as owner ---
+
+
+def _key_page(page):
+    """Serve one of apikeys' page functions for a sub-account of the signed-in parent.
+
+    The same forms, services, rules and templates as the parent's own keys; only the
+    owner (the sub-account, or a 404 if it isn't the parent's) and the URLs differ.
+    The parent is the actor: its 2FA code confirms every action.
+    """
+
+    @twofactor_required
+    @sensitive_post_parameters("code")
+    @never_cache
+    def view(request, sub, **kwargs):
+        owner = get_subaccount_or_404(request, sub)
+        urls = key_pages.KeyUrls("subaccounts", "apikey_", (sub,))
+        return page(request, owner=owner, urls=urls, **kwargs)
+
+    view.__name__ = f"subaccount_{page.__name__}"
+    return view
+
+
+apikey_index = _key_page(key_pages.keys_page)
+apikey_new = _key_page(key_pages.new_key_page)
+apikey_secret = _key_page(key_pages.secret_page)
+apikey_detail = _key_page(key_pages.key_detail_page)
+apikey_modify = _key_page(key_pages.modify_key_page)
+apikey_delete = _key_page(key_pages.delete_key_page)
+apikey_delete_all = _key_page(key_pages.delete_all_page)

@@ -1,0 +1,228 @@
+import uuid
+
+import pytest
+from django.test import Client
+
+from apikeys.forms import CreateApiKeyForm
+from apikeys.models import ApiKey, AuditEvent
+from subaccounts.services import create_subaccount
+from tests.conftest import verified_client, with_2fa
+from tests.factories import ApiKeyFactory, ApplicationFactory, UserFactory
+
+
+@pytest.fixture
+def desk(owner):
+    ApplicationFactory.approved(user=owner)
+    return create_subaccount(parent=owner, name="desk")
+
+
+def sub_url(sub, rest=""):
+    return f"/subaccounts/{sub.subaccount.code}/{rest}"
+
+
+def test_parent_creates_a_subaccount_with_a_2fa_code(owner_client, owner, totp):
+    response = owner_client.post(
+        "/subaccounts/new/", {"name": "grid", "note": "BTC grid", "code": totp.code(owner)}
+    )
+    sub = owner.subaccounts.get()
+    assert response.status_code == 302
+    assert response["Location"] == sub_url(sub)
+    assert sub.username == "owner-grid"
+
+
+def test_create_with_a_bad_name_keeps_the_input_and_names_the_field(owner_client, owner, totp):
+    response = owner_client.post(
+        "/subaccounts/new/", {"name": "Bad Name!", "note": "kept", "code": totp.code(owner)}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "lowercase letters" in html and 'value="kept"' in html
+    assert not owner.subaccounts.exists()
+
+
+def test_list_shows_balance_and_key_count_in_constant_queries(
+    owner_client, owner, django_assert_max_num_queries
+):
+    from tests.factories import BalanceFactory
+
+    def add(n):
+        for _ in range(n):
+            sub = create_subaccount(parent=owner, name=f"s{uuid.uuid4().hex[:8]}")
+            BalanceFactory(user=sub)
+            ApiKeyFactory(user=sub)
+
+    add(2)
+    with django_assert_max_num_queries(12) as small:
+        owner_client.get("/subaccounts/")
+    add(10)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = owner_client.get("/subaccounts/")
+    assert response.content.decode().count('data-testid="subaccount-row"') == 12
+
+
+def test_freeze_needs_a_code_and_unfreeze_restores(owner_client, owner, desk, totp):
+    refused = owner_client.post(sub_url(desk, "freeze/"), {"code": "000000"})
+    assert refused.status_code == 400
+    desk.refresh_from_db()
+    assert not desk.is_frozen
+    owner_client.post(sub_url(desk, "freeze/"), {"code": totp.code(owner)})
+    desk.refresh_from_db()
+    assert desk.is_frozen
+    owner_client.post(sub_url(desk, "freeze/"), {"code": totp.code(owner)})
+    desk.refresh_from_db()
+    assert not desk.is_frozen
+
+
+def test_detail_says_why_deleting_is_not_offered(owner_client, desk):
+    ApiKeyFactory(user=desk)
+    html = owner_client.get(sub_url(desk)).content.decode()
+    assert "Deleting is not possible while it still has API keys" in html
+    assert "Delete sub-account</button>" not in html
+
+
+def test_parent_creates_a_subaccount_key_through_the_same_form_and_service(
+    owner_client, owner, desk, totp
+):
+    page = owner_client.get(sub_url(desk, "api-management/keys/new/"))
+    assert isinstance(page.context["form"], CreateApiKeyForm)
+    assert "owner-desk" in page.content.decode()
+
+    response = owner_client.post(
+        sub_url(desk, "api-management/keys/new/"),
+        {"alias": "grid", "key_choice": "hmac-sha256", "code": totp.code(owner)},
+    )
+    key = desk.apikeys.get()
+    assert response["Location"] == sub_url(desk, f"api-management/keys/{key.code}/secret/")
+    assert key.user == desk and key.created_by == owner
+    assert not owner.apikeys.exists()
+    event = AuditEvent.objects.get(apikey=key)
+    assert (event.owner, event.actor) == (desk, owner)
+    secret_page = owner_client.get(response["Location"])
+    assert secret_page.status_code == 200
+    assert owner_client.get(response["Location"]).status_code == 302
+
+
+def test_key_limit_counts_per_subaccount(owner_client, owner, desk, totp, settings):
+    settings.APIKEY_MAX_PER_ACCOUNT = 1
+    ApiKeyFactory(user=owner)
+    ApiKeyFactory(user=desk)
+    other = create_subaccount(parent=owner, name="other")
+    response = owner_client.post(
+        sub_url(other, "api-management/keys/new/"),
+        {"alias": "ok", "key_choice": "hmac-sha256", "code": totp.code(owner)},
+    )
+    assert response.status_code == 302
+    assert other.apikeys.count() == 1
+    refused = owner_client.post(
+        sub_url(desk, "api-management/keys/new/"),
+        {"alias": "two", "key_choice": "hmac-sha256", "code": totp.code(owner)},
+    )
+    assert desk.apikeys.count() == 1
+    assert refused.status_code == 302  # back to the page, which says the limit is reached
+
+
+def test_no_subaccount_key_without_the_parents_approval(client, db, totp):
+    parent = with_2fa(UserFactory())
+    sub = create_subaccount(parent=parent, name="desk")
+    verified_client(client, parent)
+    client.post(
+        sub_url(sub, "api-management/keys/new/"),
+        {"alias": "x", "key_choice": "hmac-sha256", "code": totp.code(parent)},
+    )
+    assert not ApiKey.objects.exists()
+
+
+def test_overview_filters_by_subaccount_and_permission(owner_client, owner, desk):
+    other = create_subaccount(parent=owner, name="other")
+    ApiKeyFactory(user=desk, alias="reader")
+    ApiKeyFactory(user=desk, alias="trader", can_trade=True)
+    ApiKeyFactory(user=other, alias="elsewhere", can_trade=True)
+    ApiKeyFactory(user=owner, alias="parents-own")
+
+    html = owner_client.get("/subaccounts/keys/").content.decode()
+    assert all(a in html for a in ["reader", "trader", "elsewhere"])
+    assert "parents-own" not in html
+    html = owner_client.get(f"/subaccounts/keys/?subaccount={desk.subaccount.code}").content
+    assert b"elsewhere" not in html and b"reader" in html
+    html = owner_client.get("/subaccounts/keys/?permission=trade").content
+    assert b"reader" not in html and b"trader" in html and b"elsewhere" in html
+    assert owner_client.get("/subaccounts/keys/?subaccount=junk").status_code == 200
+
+
+def test_overview_queries_do_not_grow_with_20_subaccounts_of_10_keys(
+    owner_client, owner, settings, django_assert_max_num_queries
+):
+    def grow(subs, keys_each):
+        for _ in range(subs):
+            sub = create_subaccount(parent=owner, name=f"s{uuid.uuid4().hex[:8]}")
+            for _ in range(keys_each):
+                ApiKeyFactory(user=sub)
+
+    grow(1, 1)
+    with django_assert_max_num_queries(10) as small:
+        owner_client.get("/subaccounts/keys/")
+    grow(19, 10)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = owner_client.get("/subaccounts/keys/")
+    assert response.content.decode().count('data-testid="overview-row"') == 191
+
+
+# --- Isolation: every URL, GET and POST, for everyone but the parent -----------------
+
+
+POST_ONLY = ("/freeze/", "/delete/")
+
+
+def every_url(sub, key):
+    base = f"/subaccounts/{sub.subaccount.code}/"
+    api = base + "api-management/"
+    return [
+        base,
+        base + "freeze/",  # POST only
+        base + "delete/",  # POST only
+        api,
+        api + "keys/new/",
+        api + "keys/delete-all/",
+        api + f"keys/{key.code}/",
+        api + f"keys/{key.code}/secret/",
+        api + f"keys/{key.code}/modify/",
+        api + f"keys/{key.code}/delete/",
+    ]
+
+
+@pytest.fixture
+def other_parent_client(db):
+    parent = with_2fa(UserFactory(username="otherparent"))
+    create_subaccount(parent=parent, name="desk")
+    ApplicationFactory.approved(user=parent)
+    return verified_client(Client(), parent)
+
+
+@pytest.fixture
+def subaccount_itself_client(desk):
+    # Sub-accounts can't sign in; even a forged session of one finds nothing.
+    return verified_client(Client(), with_2fa(desk))
+
+
+@pytest.mark.parametrize(
+    "who", ["outsider_client", "other_parent_client", "subaccount_itself_client"]
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_subaccount_url_is_404_for_anyone_but_the_parent(request, desk, who, method, totp):
+    key = ApiKeyFactory(user=desk)
+    client = request.getfixturevalue(who)
+    for url in every_url(desk, key):
+        response = getattr(client, method)(url, {"code": "123456"})
+        # A GET on a POST-only URL is a 405 for any code, existing or not: it tells nothing.
+        post_only = "api-management" not in url and url.endswith(POST_ONLY)
+        expected = 405 if method == "get" and post_only else 404
+        assert response.status_code == expected, (who, method, url, response.status_code)
+    desk.refresh_from_db()
+    assert desk.is_active and not desk.is_frozen
+    assert ApiKey.objects.filter(pk=key.pk).exists()
+
+
+def test_another_subaccounts_key_under_my_subaccount_url_is_404(owner_client, owner, desk):
+    other = create_subaccount(parent=owner, name="other")
+    key = ApiKeyFactory(user=other)
+    assert owner_client.get(sub_url(desk, f"api-management/keys/{key.code}/")).status_code == 404
