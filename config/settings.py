@@ -131,7 +131,15 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # The default 300 entries would evict the API's replay guard after a few
+            # hundred requests, letting a captured request through again. One process
+            # can't add more than ~30,000 entries a minute; the oldest go first.
+            "OPTIONS": {"MAX_ENTRIES": 250_000},
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -114,3 +114,13 @@ def test_replay_guard_is_per_key(api, frozen_clock):
     one, two = ApiKeyFactory(), ApiKeyFactory()
     assert api.get(one, "/api/v1/key", timestamp=frozen_clock.ms).status_code == 200
     assert api.get(two, "/api/v1/key", timestamp=frozen_clock.ms).status_code == 200
+
+
+def test_replay_guard_holds_after_hundreds_of_other_requests(api, key, frozen_clock, settings):
+    # A cache that evicts early (local memory keeps 300 entries by default) would
+    # forget the first request and let its replay through.
+    settings.APIKEY_RATE_LIMIT_PER_MINUTE = 10_000
+    assert api.get(key, "/api/v1/key", timestamp=frozen_clock.ms).status_code == 200
+    for i in range(1, 400):
+        assert api.get(key, "/api/v1/key", timestamp=frozen_clock.ms - i).status_code == 200
+    assert error_code(api.get(key, "/api/v1/key", timestamp=frozen_clock.ms)) == "replayed_request"
