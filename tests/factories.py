@@ -30,6 +30,15 @@ class SubaccountFactory(UserFactory):
     username = factory.Sequence(lambda n: f"sub{n}")
     parent = factory.SubFactory(UserFactory)
     password = factory.LazyFunction(lambda: make_password(None))
+    # The random code its URLs carry (subaccounts.Subaccount).
+    profile = factory.RelatedFactory(
+        "tests.factories.SubaccountProfileFactory", factory_related_name="user"
+    )
+
+
+class SubaccountProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "subaccounts.Subaccount"
 
 
 class TOTPDeviceFactory(factory.django.DjangoModelFactory):

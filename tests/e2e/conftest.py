@@ -76,3 +76,16 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page, live_server, user):
+    """Give the browser the session of ``user``, past the 2FA step (the login form
+    itself is driven in test_first_journey and test_reviews_journey)."""
+    from django.test import Client
+
+    from tests.conftest import verified_client
+
+    client = verified_client(Client(), user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
