@@ -5,9 +5,8 @@ import pytest
 from django.urls import reverse
 
 from apikeys.models import ApiKey, AuditEvent
-from tests.factories import ApiKeyFactory, ApplicationFactory
-
 from tests.apikeys.conftest import form_data
+from tests.factories import ApiKeyFactory, ApplicationFactory
 
 
 def url(name, sub, apikey=None):
