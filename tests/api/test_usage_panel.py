@@ -98,3 +98,20 @@ def test_next_outside_the_site_is_ignored(owner_client, owner, used_key, totp):
 
 def test_get_is_not_allowed(owner_client, used_key):
     assert owner_client.get(add_url(used_key)).status_code == 405
+
+
+def test_sub_accounts_key_page_shows_the_panel_and_comes_back_to_it(owner_client, owner, totp):
+    from subaccounts.models import Subaccount
+
+    sub = SubaccountFactory(parent=owner)
+    handle = Subaccount.objects.get(user=sub)
+    key = ApiKeyFactory(user=sub, ip_whitelist=["203.0.113.0/24"])
+    usage.record_request(key, USED_IP)
+    page_url = reverse("subaccounts:apikey_detail", args=[handle.code, key.code])
+    page = owner_client.get(page_url).content.decode()
+    assert 'data-testid="key-usage"' in page
+    assert f'name="next" value="{page_url}"' in page
+    response = owner_client.post(
+        add_url(key), {"ip": USED_IP, "code": totp.code(owner), "next": page_url}
+    )
+    assert response["Location"] == page_url
