@@ -2,13 +2,11 @@
 portal holds on the client's very next request."""
 
 import pytest
-from django.test import Client as DjangoClient
 from playwright.sync_api import expect
 
 from api.client import ApiError, Client
 from tests.api.conftest import seed_assets
-from tests.conftest import verified_client
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import ApplicationFactory, usdt
 
 ORDER = {"symbol": "BTCUSDT", "side": "buy", "type": "limit", "price": "65000", "quantity": "0.01"}
@@ -20,14 +18,6 @@ def migration_data(transactional_db):
     from django.apps import apps
 
     seed_assets(apps, None)
-
-
-def sign_in(page, live_server, user):
-    """Give the browser the session of ``user``, past the 2FA step."""
-    client = verified_client(DjangoClient(), user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 @pytest.fixture

@@ -4,22 +4,12 @@ modify the whitelist, delete; a bad whitelist is refused next to the field."""
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from apikeys.models import ApiKey
-from tests.conftest import verified_client
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import ApiKeyFactory, ApplicationFactory
-
-
-def sign_in(page, live_server, user):
-    """Give the browser the session of ``user``, past the 2FA step."""
-    client = verified_client(Client(), user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
 
 
 @pytest.fixture
