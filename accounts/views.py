@@ -6,7 +6,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -88,7 +88,10 @@ def login_view(request):
             "backend": user.backend,
             "started": time.time(),
         }
-        return redirect(f"{reverse('accounts:login_code')}?next={_next_url(request)}")
+        # Encoded: a next with its own query (a=1&b=2) must reach the code step whole,
+        # and no text in it may add a second parameter to the code step's URL.
+        query = urlencode({"next": _next_url(request)})
+        return redirect(f"{reverse('accounts:login_code')}?{query}")
     ctx = {
         "form": form,
         "throttled": throttled,
