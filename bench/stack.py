@@ -71,7 +71,8 @@ class Stack:
         if database_url.startswith(("postgres://", "postgresql://")):
             parts = urllib.parse.urlsplit(database_url)
             self.pg_db = f"bench_{self.name}_{os.getpid()}_{secrets.token_hex(3)}"
-            self.pg_admin_url = database_url
+            # CREATE/DROP DATABASE from the maintenance db: the named one may not exist.
+            self.pg_admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
             env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path="/" + self.pg_db))
         elif database_url:
             raise SystemExit(f"bench: DATABASE_URL must be PostgreSQL or unset, not {database_url}")
