@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import addressbook
 from .addressbook_forms import AddAddressForm, AddressManagementForm
@@ -22,6 +22,7 @@ def _page(request, *, add_form=None, switch_form=None, status=200):
     return render(request, "accounts/addresses.html", ctx, status=status)
 
 
+@require_safe
 @twofactor_required
 def addresses(request):
     return _page(request)

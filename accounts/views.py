@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 from django_ratelimit.core import is_ratelimited
 
@@ -116,6 +116,10 @@ def _pending_user(request):
 @sensitive_post_parameters("code")
 @never_cache
 def login_code(request):
+    if request.user.is_authenticated and (
+        request.user.is_verified() or not twofactor.has_2fa(request.user)
+    ):
+        return redirect(_next_url(request))  # nothing left to prove
     user = _pending_user(request)
     if user is None:
         request.session.pop(PENDING_LOGIN, None)
@@ -153,6 +157,7 @@ def _security_page(request, *, regenerate_form=None, disable_form=None, status=2
     return render(request, "accounts/security.html", ctx, status=status)
 
 
+@require_safe
 @login_required
 def security(request):
     return _security_page(request)
@@ -188,6 +193,7 @@ def setup_2fa(request):
     return render(request, "accounts/setup_2fa.html", ctx)
 
 
+@require_safe
 @login_required
 @never_cache
 def backup_codes(request):
@@ -223,6 +229,7 @@ def disable_2fa(request):
     return _security_page(request, disable_form=form, status=400)
 
 
+@require_safe
 @login_required
 def assets(request):
     balances = balances_of(request.user)

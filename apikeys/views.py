@@ -21,6 +21,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import twofactor_required
 from accounts.net import client_ip
@@ -272,6 +273,7 @@ def _optional_template(name: str) -> str | None:
 # --- The trader's own keys, under /api-management/ -----------------------------------
 
 
+@require_safe
 @login_required
 def index(request):
     return keys_page(request, owner=request.user, urls=OWN_KEYS)
@@ -290,6 +292,7 @@ def secret(request, code):
     return secret_page(request, owner=request.user, urls=OWN_KEYS, code=code)
 
 
+@require_safe
 @login_required
 def detail(request, code):
     return key_detail_page(request, owner=request.user, urls=OWN_KEYS, code=code)

@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import twofactor_required
 from accounts.forms import TwoFactorForm
@@ -49,6 +49,7 @@ def _index_page(request, form, status=200):
     return render(request, "subaccounts/index.html", ctx, status=status)
 
 
+@require_safe
 @twofactor_required
 def index(request):
     return _index_page(request, SubaccountForm(user=request.user))
@@ -87,6 +88,7 @@ def _detail_page(request, sub, *, freeze_form=None, delete_form=None, status=200
     return render(request, "subaccounts/detail.html", ctx, status=status)
 
 
+@require_safe
 @twofactor_required
 def detail(request, code):
     return _detail_page(request, get_subaccount_or_404(request, code))
@@ -127,6 +129,7 @@ def delete(request, code):
 PERMISSION_FILTERS = {"trade": {"can_trade": True}, "withdraw": {"can_withdraw": True}}
 
 
+@require_safe
 @twofactor_required
 def keys_overview(request):
     """Every key of every sub-account, in a constant number of queries."""
@@ -157,7 +160,7 @@ def _is_uuid(value: str) -> bool:
 # --- A sub-account's keys: the API Management pages, with the sub-account as owner ---
 
 
-def _key_page(page):
+def _key_page(page, *, read_only=False):
     """Serve one of apikeys' page functions for a sub-account of the signed-in parent.
 
     The same forms, services, rules and templates as the parent's own keys; only the
@@ -174,13 +177,13 @@ def _key_page(page):
         return page(request, owner=owner, urls=urls, **kwargs)
 
     view.__name__ = f"subaccount_{page.__name__}"
-    return view
+    return require_safe(view) if read_only else view
 
 
-apikey_index = _key_page(key_pages.keys_page)
+apikey_index = _key_page(key_pages.keys_page, read_only=True)
 apikey_new = _key_page(key_pages.new_key_page)
 apikey_secret = _key_page(key_pages.secret_page)
-apikey_detail = _key_page(key_pages.key_detail_page)
+apikey_detail = _key_page(key_pages.key_detail_page, read_only=True)
 apikey_modify = _key_page(key_pages.modify_key_page)
 apikey_delete = _key_page(key_pages.delete_key_page)
 apikey_delete_all = _key_page(key_pages.delete_all_page)

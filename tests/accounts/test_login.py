@@ -157,3 +157,26 @@ def test_logout_refuses_a_post_without_csrf_token(owner):
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(owner)
     assert csrf_client.post("/accounts/logout/").status_code == 403
+
+
+def test_a_session_from_before_2fa_was_turned_on_must_pass_the_code_step(client, db, totp):
+    user = UserFactory()
+    password_step(client, user)  # signed in while 2FA was off
+    with_device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    for page in ["/assets/", "/api-management/", "/accounts/security/", "/subaccounts/"]:
+        response = client.get(page)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/code/?next=")
+    client.post("/accounts/login/code/", {"code": totp.code(user)})
+    assert client.session["otp_device_id"] == with_device.persistent_id
+    assert client.get("/assets/").status_code == 200
+
+
+def test_code_step_sends_a_verified_session_on_its_way(owner_client):
+    response = owner_client.get("/accounts/login/code/?next=/assets/")
+    assert response["Location"] == "/assets/"
+
+
+def test_read_only_pages_refuse_post(owner_client):
+    for page in ["/assets/", "/api-management/", "/accounts/security/", "/subaccounts/"]:
+        assert owner_client.post(page).status_code == 405

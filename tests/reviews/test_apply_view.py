@@ -82,7 +82,7 @@ def test_without_2fa_is_sent_to_security(client, db):
 def test_a_session_not_past_the_2fa_step_is_sent_to_the_code_step(client, owner, totp):
     client.force_login(owner)  # signed in, but never entered a code in this session
     response = client.post(URL, {"code": totp.code(owner)})
-    assert response["Location"] == "/accounts/login/code/"
+    assert response["Location"].startswith("/accounts/login/code/?next=")
     assert not Application.objects.exists()
 
 

@@ -148,8 +148,9 @@ MUTATIONS = [
 
 def csrf_client(world, role):
     client = role_client(world, role, enforce_csrf_checks=True)
-    # A page with a form sets the CSRF cookie: the docs' tester when signed in, else login.
-    client.get("/api-docs/" if role != "anon" else "/accounts/login/")
+    # A page with a form sets the CSRF cookie: the docs' tester when signed in, else login
+    # (a session still owing its 2FA code lands on the code step's form).
+    client.get("/api-docs/" if role != "anon" else "/accounts/login/", follow=True)
     assert "csrftoken" in client.cookies
     return client
 

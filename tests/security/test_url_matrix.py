@@ -23,9 +23,11 @@ from tests.security.conftest import ROLES
 from tests.security.matrixlib import Clients, failure_table, request, token
 from tests.security.urlmap import every_route, is_signed_api, url_for
 
-# Read pages (security, assets, the key list, a key's page ...) answer a POST as a
-# GET: CSRF-checked and changing nothing (see test_csrf_and_methods).
-# Key pages need only a login to look at (unver → 200), every change a verified session.
+# Read pages (security, assets, the key list, a key's page ...) answer a POST with 405,
+# checked before anything else, so it tells nothing about whose object it is.
+# A session that signed in with the password only while 2FA is on (unver) is sent to
+# the code step from every portal page (accounts.middleware), and the code step sends
+# sessions with nothing left to prove (verified, or without 2FA) on their way (302).
 # Another account's object is a 404 before anything else is checked.
 # remove_address: the owner's POST removes the entry (no 2FA code by design: it only
 # narrows where funds may go); the owner is the last role to ask.
@@ -34,46 +36,46 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # the admin session is 2FA-verified).
 PORTAL = """
 url                                     method anon   no2fa  unver  owner  other  rival  admin
-(root)                                  GET    302    302    302    302    302    302    302
-                                        POST   302    302    302    302    302    302    302
-accounts:signup                         GET    200    302    302    302    302    302    302
-                                        POST   200    302    302    302    302    302    302
-accounts:login                          GET    200    200    200    302    302    302    302
-                                        POST   200    200    200    302    302    302    302
-accounts:login_code                     GET    login  200    200    200    200    200    200
-                                        POST   login  200    200    200    200    200    200
+(root)                                  GET    302    302    code   302    302    302    302
+                                        POST   302    302    code   302    302    302    302
+accounts:signup                         GET    200    302    code   302    302    302    302
+                                        POST   200    302    code   302    302    302    302
+accounts:login                          GET    200    200    code   302    302    302    302
+                                        POST   200    200    code   302    302    302    302
+accounts:login_code                     GET    login  302    200    302    302    302    302
+                                        POST   login  302    200    302    302    302    302
 accounts:logout                         GET    405    405    405    405    405    405    405
                                         POST   login  login  login  login  login  login  login
-accounts:security                       GET    login  200    200    200    200    200    200
-                                        POST   login  200    200    200    200    200    200
-accounts:setup_2fa                      GET    login  200    setup  setup  setup  setup  setup
-                                        POST   login  200    setup  setup  setup  setup  setup
-accounts:disable_2fa                    GET    405    405    405    405    405    405    405
-                                        POST   login  400    400    400    400    400    400
-accounts:backup_codes                   GET    login  setup  setup  setup  setup  setup  setup
-                                        POST   login  setup  setup  setup  setup  setup  setup
-accounts:regenerate_backup_codes        GET    405    405    405    405    405    405    405
-                                        POST   login  400    400    400    400    400    400
+accounts:security                       GET    login  200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:setup_2fa                      GET    login  200    code   setup  setup  setup  setup
+                                        POST   login  200    code   setup  setup  setup  setup
+accounts:disable_2fa                    GET    405    405    code   405    405    405    405
+                                        POST   login  400    code   400    400    400    400
+accounts:backup_codes                   GET    login  setup  code   setup  setup  setup  setup
+                                        POST   405    405    code   405    405    405    405
+accounts:regenerate_backup_codes        GET    405    405    code   405    405    405    405
+                                        POST   login  400    code   400    400    400    400
 accounts:addresses                      GET    login  setup  code   200    200    200    200
-                                        POST   login  setup  code   200    200    200    200
-accounts:add_address                    GET    405    405    405    405    405    405    405
+                                        POST   405    405    code   405    405    405    405
+accounts:add_address                    GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   400    400    400    400
-accounts:switch_address_management      GET    405    405    405    405    405    405    405
+accounts:switch_address_management      GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   400    400    400    400
-accounts:remove_address                 GET    405    405    405    405    405    405    405
+accounts:remove_address                 GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
-accounts:assets                         GET    login  200    200    200    200    200    200
-                                        POST   login  200    200    200    200    200    200
-reviews:apply                           GET    405    405    405    405    405    405    405
+accounts:assets                         GET    login  200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+reviews:apply                           GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    302    302    400
-apikeys:index                           GET    login  200    200    200    200    200    200
-                                        POST   login  200    200    200    200    200    200
+apikeys:index                           GET    login  200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
 apikeys:new                             GET    login  setup  code   200    302    200    302
                                         POST   login  setup  code   200    302    200    302
 apikeys:delete_all                      GET    login  setup  code   200    302    302    302
                                         POST   login  setup  code   200    302    302    302
-apikeys:detail                          GET    login  404    200    200    404    404    404
-                                        POST   login  404    200    200    404    404    404
+apikeys:detail                          GET    login  404    code   200    404    404    404
+                                        POST   405    405    code   405    405    405    405
 apikeys:secret                          GET    login  setup  code   302    404    404    404
                                         POST   login  setup  code   302    404    404    404
 apikeys:modify                          GET    login  setup  code   200    404    404    404
@@ -81,36 +83,36 @@ apikeys:modify                          GET    login  setup  code   200    404  
 apikeys:delete                          GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 subaccounts:index                       GET    login  setup  code   200    200    200    200
-                                        POST   login  setup  code   200    200    200    200
-subaccounts:create                      GET    405    405    405    405    405    405    405
+                                        POST   405    405    code   405    405    405    405
+subaccounts:create                      GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   400    400    400    400
 subaccounts:keys                        GET    login  setup  code   200    200    200    200
-                                        POST   login  setup  code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
 subaccounts:detail                      GET    login  setup  code   200    404    404    404
-                                        POST   login  setup  code   200    404    404    404
-subaccounts:freeze                      GET    405    405    405    405    405    405    405
+                                        POST   405    405    code   405    405    405    405
+subaccounts:freeze                      GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   400    404    404    404
-subaccounts:delete                      GET    405    405    405    405    405    405    405
+subaccounts:delete                      GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   400    404    404    404
 subaccounts:apikey_index                GET    login  setup  code   200    404    404    404
-                                        POST   login  setup  code   200    404    404    404
+                                        POST   405    405    code   405    405    405    405
 subaccounts:apikey_new                  GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_delete_all           GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_detail               GET    login  setup  code   200    404    404    404
-                                        POST   login  setup  code   200    404    404    404
+                                        POST   405    405    code   405    405    405    405
 subaccounts:apikey_secret               GET    login  setup  code   302    404    404    404
                                         POST   login  setup  code   302    404    404    404
 subaccounts:apikey_modify               GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_delete               GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
-api:docs                                GET    200    200    200    200    200    200    200
-                                        POST   405    405    405    405    405    405    405
-api:test_signature                      GET    405    405    405    405    405    405    405
-                                        POST   login  400    400    400    400    400    400
-api:whitelist_used_ip                   GET    405    405    405    405    405    405    405
+api:docs                                GET    200    200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+api:test_signature                      GET    405    405    code   405    405    405    405
+                                        POST   login  400    code   400    400    400    400
+api:whitelist_used_ip                   GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
 otpadmin:index                          GET    alogin alogin alogin alogin alogin alogin 200
                                         POST   alogin alogin alogin alogin alogin alogin 200
