@@ -2,7 +2,7 @@ from accounts.models import User
 
 
 def test_signup_creates_account_with_argon2_hash_and_signs_in(client, db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["accounts.hashers.PortalArgon2PasswordHasher"]
     response = client.post(
         "/accounts/signup/",
         {
