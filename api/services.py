@@ -29,6 +29,10 @@ class AddressNotWhitelisted(Exception):
     """Address Management is on and the address is not in the account's book."""
 
 
+class KeyNoLongerAllowed(Exception):
+    """The key was deleted, lost Withdraw, or its sub-account was frozen mid-request."""
+
+
 class InsufficientBalance(Exception):
     def __init__(self, available: Decimal):
         super().__init__(f"{available}")
@@ -109,8 +113,17 @@ def withdraw(
     The balance row is locked (SELECT ... FOR UPDATE) before it is read, so a second
     withdrawal waits for the first to commit and then sees the lower balance.
     """
-    if address_management_on(account) and not in_address_book(account, asset, address):
+    # A sub-account has no Security page of its own: its parent's book and switch rule.
+    book_owner = account.parent or account
+    if address_management_on(book_owner) and not in_address_book(book_owner, asset, address):
         raise AddressNotWhitelisted
+    # Authentication checked the key before this transaction began; a delete, a lost
+    # Withdraw permission or a freeze that committed since must still stop the debit.
+    still_allowed = ApiKey.objects.select_for_update().filter(
+        pk=apikey.pk, can_withdraw=True, user__is_frozen=False
+    )
+    if not still_allowed.exists():
+        raise KeyNoLongerAllowed
     balance = Balance.objects.select_for_update().filter(user=account, asset=asset).first()
     available = balance.amount if balance else Decimal(0)
     if balance is None or available < amount:

@@ -261,6 +261,10 @@ def withdraw(request):
             "address_not_whitelisted",
             "Address Management is on: withdrawals go only to addresses in the address book.",
         )
+    except services.KeyNoLongerAllowed:
+        return error_response(
+            403, "permission_denied", "This API key may no longer withdraw: it was just changed."
+        )
     except services.InsufficientBalance as short:
         raise invalid_request(
             "amount", f"is more than the balance ({_amount(short.available)} {symbol})."

@@ -101,6 +101,9 @@ class ApiKey(models.Model):
         """The HMAC secret, decrypted for checking a signature. Never display it."""
         return keys.decrypt_secret(self.secret_encrypted)
 
+    # Templates call argument-less methods: {{ apikey.secret }} must render nothing.
+    secret.do_not_call_in_templates = True
+
 
 class AuditEvent(models.Model):
     """Who did what to which key, from where. Outlives the key it names."""

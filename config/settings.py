@@ -123,6 +123,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take the write lock when a transaction starts, not halfway through it: two
+    # parallel key creations then queue up instead of one failing "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -269,13 +273,13 @@ APIKEY_MAX_WHITELIST_ENTRIES = env_int("APIKEY_MAX_WHITELIST_ENTRIES", 30)
 APIKEY_RATE_LIMIT_PER_MINUTE = env_int("APIKEY_RATE_LIMIT_PER_MINUTE", 1200)
 # Comma-separated Fernet keys, newest first: encrypt with the first, decrypt with any,
 # so a key can be rotated without losing existing API secrets.
-if os.environ.get("APIKEY_ENCRYPTION_KEYS"):
-    APIKEY_ENCRYPTION_KEYS = env_list("APIKEY_ENCRYPTION_KEYS")
-elif DEBUG:
+APIKEY_ENCRYPTION_KEYS = env_list("APIKEY_ENCRYPTION_KEYS")
+if not APIKEY_ENCRYPTION_KEYS:
+    if not DEBUG:
+        # Without them no API secret could be stored or checked: refuse to start.
+        raise ImproperlyConfigured("Set APIKEY_ENCRYPTION_KEYS (comma-separated Fernet keys).")
     _derived = hashlib.sha256(b"apikey-encryption:" + SECRET_KEY.encode()).digest()
     APIKEY_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_derived).decode()]
-else:
-    APIKEY_ENCRYPTION_KEYS = env_list("APIKEY_ENCRYPTION_KEYS") or env_str("APIKEY_ENCRYPTION_KEYS")
 
 # --- Signed REST API -------------------------------------------------------
 API_DEFAULT_RECV_WINDOW_MS = 5000

@@ -7,8 +7,7 @@ second decision, and e-mails the trader.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -227,7 +226,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _application_to_decide(self, request, object_id) -> Application:
-        application = get_object_or_404(Application.objects.select_related("user"), pk=object_id)
+        # get_object() turns an id that isn't a number into None, not a 500.
+        application = self.get_object(request, object_id)
+        if application is None:
+            raise Http404("No such application.")
         if not self.has_change_permission(request, application):
             raise PermissionDenied
         return application

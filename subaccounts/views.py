@@ -57,6 +57,7 @@ def index(request):
 
 @require_POST
 @twofactor_required
+@sensitive_post_parameters("code")
 def create(request):
     form = SubaccountForm(request.POST, user=request.user)
     if form.is_valid():
@@ -96,6 +97,7 @@ def detail(request, code):
 
 @require_POST
 @twofactor_required
+@sensitive_post_parameters("code")
 def freeze(request, code):
     sub = get_subaccount_or_404(request, code)
     form = TwoFactorForm(request.POST, user=request.user, auto_id="freeze_%s")
@@ -112,6 +114,7 @@ def freeze(request, code):
 
 @require_POST
 @twofactor_required
+@sensitive_post_parameters("code")
 def delete(request, code):
     sub = get_subaccount_or_404(request, code)
     form = TwoFactorForm(request.POST, user=request.user, auto_id="delete_%s")

@@ -72,3 +72,15 @@ def test_pages_carry_csp_and_frame_headers(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_production_refuses_an_empty_encryption_key_list():
+    result = manage("check", **{**PRODUCTION, "APIKEY_ENCRYPTION_KEYS": " , "})
+    assert result.returncode != 0
+    assert "APIKEY_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_a_malformed_encryption_key_is_a_system_check_error():
+    result = manage("check", **{**PRODUCTION, "APIKEY_ENCRYPTION_KEYS": "not-a-fernet-key"})
+    assert result.returncode != 0
+    assert "apikeys.E001" in result.stderr

@@ -210,3 +210,44 @@ def test_twenty_parallel_withdrawals_never_take_the_balance_below_zero(assets):
     assert sorted(statuses) == [201] * 14 + [400] * 6
     assert balance(key.user) == Decimal("2")
     assert Withdrawal.objects.filter(user=key.user).count() == 14
+
+
+@pytest.mark.django_db
+def test_a_subaccount_withdraws_only_to_its_parents_book_when_the_parent_turns_it_on(api):
+    from tests.factories import SubaccountFactory
+
+    sub = SubaccountFactory()
+    key = withdraw_key(user=sub)
+    usdt(sub, "100")
+    set_address_management(user=sub.parent, enabled=True)
+    body = {"asset": "USDT", "amount": "1", "address": ADDRESS}
+    refused = api.post(key, "/api/v1/withdrawals", body)
+    assert (refused.status_code, error_code(refused)) == (403, "address_not_whitelisted")
+    add_address(
+        user=sub.parent, asset=Asset.objects.get(symbol="USDT"), address=ADDRESS, label="cold"
+    )
+    assert api.post(key, "/api/v1/withdrawals", body).status_code == 201
+    assert balance(sub) == Decimal("99")
+
+
+@pytest.mark.django_db
+def test_a_key_that_loses_withdraw_after_authenticating_debits_nothing(api, monkeypatch):
+    """A change committed between the signature check and the debit still stops it."""
+    from apikeys.models import ApiKey
+
+    key = withdraw_key()
+    usdt(key.user, "100")
+    real_authenticate = auth.authenticate
+
+    def authenticate_then_owner_revokes(request, permission):
+        authenticated = real_authenticate(request, permission)
+        ApiKey.objects.filter(pk=key.pk).update(can_withdraw=False)
+        return authenticated
+
+    monkeypatch.setattr(auth, "authenticate", authenticate_then_owner_revokes)
+    response = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "5", "address": ADDRESS}
+    )
+    assert (response.status_code, error_code(response)) == (403, "permission_denied")
+    assert balance(key.user) == Decimal("100")
+    assert not Withdrawal.objects.exists()
