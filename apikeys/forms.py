@@ -44,7 +44,9 @@ class ApiKeyForm(TwoFactorForm):
         self.fields["ip_whitelist"].help_text = (
             "IPv4 or IPv6 addresses, CIDR blocks (198.51.100.0/24) or ranges "
             "(192.0.2.10-192.0.2.20), separated by commas, spaces or new lines; at most "
-            f"{settings.APIKEY_MAX_WHITELIST_ENTRIES} after merging. Leave it empty for "
+            f"{settings.APIKEY_MAX_WHITELIST_ENTRIES} after merging, each no broader than a "
+            f"/{settings.APIKEY_WHITELIST_MIN_PREFIX_V4} (IPv6: "
+            f"/{settings.APIKEY_WHITELIST_MIN_PREFIX_V6}). Leave it empty for "
             f"unrestricted access: the key then expires after "
             f"{settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} days."
         )

@@ -58,15 +58,27 @@ class IpWhitelist:
     warnings: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, text: str, *, max_entries: int | None = None) -> "IpWhitelist":
-        """Parse and normalise ``text``, or raise WhitelistError naming the bad entries."""
+    def parse(
+        cls, text: str, *, max_entries: int | None = None, min_prefix: dict | None = None
+    ) -> "IpWhitelist":
+        """Parse and normalise ``text``, or raise WhitelistError naming the bad entries.
+
+        ``min_prefix`` ({4: 16, 6: 32} from the settings) bounds how broad one entry may
+        be: a whitelist of a few huge blocks would let a Withdraw key work from almost
+        anywhere, and never expire, while looking restricted.
+        """
         limit = settings.APIKEY_MAX_WHITELIST_ENTRIES if max_entries is None else max_entries
+        if min_prefix is None:
+            min_prefix = {
+                4: settings.APIKEY_WHITELIST_MIN_PREFIX_V4,
+                6: settings.APIKEY_WHITELIST_MIN_PREFIX_V6,
+            }
         errors: list[str] = []
         networks: list[Network] = []
         largest_range: tuple[str, int] | None = None
         for entry in _entries(text):
             try:
-                parsed = _parse_entry(entry)
+                parsed = _parse_entry(entry, min_prefix)
             except ValueError as refused:
                 errors.append(str(refused))
                 continue
@@ -79,7 +91,8 @@ class IpWhitelist:
         normalised = _collapse(networks)
         for network in normalised:
             if network.prefixlen == 0:
-                # Only reachable by entries that together span a whole family.
+                # Only where the settings allow very broad entries that together span
+                # a whole family.
                 raise WhitelistError(
                     [
                         f"Together these entries allow every {_family(network)} address: "
@@ -137,23 +150,32 @@ def _entries(text: str) -> list[str]:
     return [entry for entry in _SEPARATORS.split(text) if entry]
 
 
-def _parse_entry(entry: str) -> list[Network]:
+def _parse_entry(entry: str, min_prefix: dict) -> list[Network]:
     shown = entry if len(entry) <= 60 else entry[:57] + "…"
     if "%" in entry:
         raise ValueError(f"“{shown}”: zone indexes (%…) are not allowed in a whitelist.")
     if "-" in entry:
-        return _parse_range(entry, shown)
-    try:
-        network = ipaddress.ip_network(entry, strict=False)
-    except ValueError:
+        blocks = _parse_range(entry, shown)
+    else:
+        try:
+            blocks = [ipaddress.ip_network(entry, strict=False)]
+        except ValueError:
+            raise ValueError(
+                f"“{shown}” is not an IP address, a CIDR block or a range (a-b)."
+            ) from None
+    broadest = min(blocks, key=lambda block: block.prefixlen)
+    if broadest.prefixlen == 0:
         raise ValueError(
-            f"“{shown}” is not an IP address, a CIDR block or a range (a-b)."
-        ) from None
-    if network.prefixlen == 0:
-        raise ValueError(
-            f"“{shown}” allows every {_family(network)} address: that is no whitelist at all."
+            f"“{shown}” allows every {_family(broadest)} address: that is no whitelist at all."
         )
-    return [network]
+    minimum = min_prefix[broadest.version]
+    if broadest.prefixlen < minimum:
+        size = 2 ** (broadest.max_prefixlen - minimum)
+        raise ValueError(
+            f"“{shown}” is too broad: one entry may cover at most a /{minimum} "
+            f"({size:,} addresses). List the addresses your bot uses."
+        )
+    return blocks
 
 
 def _parse_range(entry: str, shown: str) -> list[Network]:
@@ -169,12 +191,7 @@ def _parse_range(entry: str, shown: str) -> list[Network]:
         raise ValueError(f"“{shown}” mixes an IPv4 and an IPv6 address in one range.")
     if end < start:
         raise ValueError(f"“{shown}” ends before it starts: write the lower address first.")
-    blocks = list(ipaddress.summarize_address_range(start, end))
-    if any(block.prefixlen == 0 for block in blocks):
-        raise ValueError(
-            f"“{shown}” allows every IPv{start.version} address: that is no whitelist at all."
-        )
-    return blocks
+    return list(ipaddress.summarize_address_range(start, end))
 
 
 def _collapse(networks: list[Network]) -> list[Network]:

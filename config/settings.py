@@ -270,6 +270,9 @@ REVIEW_HOLIDAYS = env_list(
 APIKEY_MAX_PER_ACCOUNT = env_int("APIKEY_MAX_PER_ACCOUNT", 10)
 APIKEY_UNRESTRICTED_EXPIRY_DAYS = env_int("APIKEY_UNRESTRICTED_EXPIRY_DAYS", 90)
 APIKEY_MAX_WHITELIST_ENTRIES = env_int("APIKEY_MAX_WHITELIST_ENTRIES", 30)
+# The broadest block one whitelist entry may be: a /16 is a provider's region.
+APIKEY_WHITELIST_MIN_PREFIX_V4 = env_int("APIKEY_WHITELIST_MIN_PREFIX_V4", 16)
+APIKEY_WHITELIST_MIN_PREFIX_V6 = env_int("APIKEY_WHITELIST_MIN_PREFIX_V6", 32)
 APIKEY_RATE_LIMIT_PER_MINUTE = env_int("APIKEY_RATE_LIMIT_PER_MINUTE", 1200)
 # Comma-separated Fernet keys, newest first: encrypt with the first, decrypt with any,
 # so a key can be rotated without losing existing API secrets.

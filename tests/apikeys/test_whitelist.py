@@ -140,8 +140,23 @@ def test_range_covering_everything_is_refused(entry):
     assert "every IPv" in refusal(entry)
 
 
-def test_entries_that_together_cover_everything_are_refused():
-    assert "every IPv4 address" in refusal("0.0.0.0/1, 128.0.0.0/1")
+@pytest.mark.parametrize(
+    "entry",
+    ["0.0.0.0/1", "8.0.0.0/8", "0.0.0.0-255.255.255.191", "203.0.0.0-203.2.0.0", "2001::/16"],
+)
+def test_an_entry_broader_than_the_minimum_prefix_is_refused_by_name(entry):
+    # A few huge blocks would make a Withdraw key work from almost anywhere, forever.
+    message = refusal(entry)
+    assert f"“{entry}” is too broad" in message
+
+
+def test_the_broadest_allowed_entries_are_accepted():
+    assert blocks("198.51.0.0/16, 2001:db8::/32") == ["198.51.0.0/16", "2001:db8::/32"]
+
+
+def test_the_minimum_prefix_comes_from_the_settings(settings):
+    settings.APIKEY_WHITELIST_MIN_PREFIX_V4 = 24
+    assert "at most a /24" in refusal("198.51.100.0/23")
 
 
 def test_more_than_thirty_entries_after_normalisation_are_refused(settings):
@@ -157,8 +172,9 @@ def test_the_limit_comes_from_the_setting(settings):
 
 def test_limit_message_names_the_range_that_splits_into_many_blocks(settings):
     settings.APIKEY_MAX_WHITELIST_ENTRIES = 30
-    # 0.0.0.1-255.255.255.254 is 62 blocks.
-    assert "“0.0.0.1-255.255.255.254” alone takes 62 blocks" in refusal("0.0.0.1-255.255.255.254")
+    # 198.51.0.1-198.53.255.254 is 33 blocks, none broader than a /16.
+    text = "198.51.0.1-198.53.255.254"
+    assert "“198.51.0.1-198.53.255.254” alone takes 33 blocks" in refusal(text)
 
 
 def test_zone_index_is_refused():
@@ -179,9 +195,9 @@ def test_long_garbage_is_named_shortened():
         ("127.0.0.1", "loopback"),
         ("::1", "loopback"),
         ("10.1.2.3", "private"),
-        ("172.16.0.0/12", "private"),
+        ("172.16.0.0/16", "private"),
         ("192.168.1.0/24", "private"),
-        ("fd00::/8", "private"),
+        ("fd00::/32", "private"),
         ("fe80::1", "private"),
     ],
 )
@@ -192,7 +208,7 @@ def test_private_and_loopback_entries_are_accepted_with_a_warning(entry, kind):
 
 
 def test_block_that_includes_a_private_network_warns_about_it():
-    (warning,) = IpWhitelist.parse("10.0.0.0/7").warnings
+    (warning,) = IpWhitelist.parse("10.0.0.0/7", min_prefix={4: 1, 6: 1}).warnings
     assert "10.0.0.0/7 includes 10.0.0.0/8" in warning
 
 
@@ -237,6 +253,9 @@ def input_networks(entry: str):
     return [ipaddress.ip_network(entry, strict=False)]
 
 
+# The properties hold for any block size; the product's breadth limits are tested above.
+ANY_SIZE = {"max_entries": 10_000, "min_prefix": {4: 1, 6: 1}}
+
 whitelist_texts = st.lists(
     st.one_of(entries(v4_addresses(), 32), entries(v6_addresses(), 128)), min_size=1, max_size=12
 )
@@ -249,9 +268,9 @@ separators = st.sampled_from([",", " ", "\n", ", ", " ,\n"])
 )
 def test_normalised_list_admits_exactly_the_addresses_of_the_input(entries_, separator, probes):
     try:
-        whitelist = IpWhitelist.parse(separator.join(entries_), max_entries=10_000)
+        whitelist = IpWhitelist.parse(separator.join(entries_), **ANY_SIZE)
     except WhitelistError:
-        # Only refusal left for valid entries: together they span a whole family.
+        # Only refusal left for valid entries: a /0 block or range.
         assume(False)
     given_networks = [n for entry in entries_ for n in input_networks(entry)]
 
@@ -268,7 +287,7 @@ def test_normalised_list_admits_exactly_the_addresses_of_the_input(entries_, sep
 @given(whitelist_texts)
 def test_normalised_list_is_minimal_and_stable(entries_):
     try:
-        whitelist = IpWhitelist.parse(",".join(entries_), max_entries=10_000)
+        whitelist = IpWhitelist.parse(",".join(entries_), **ANY_SIZE)
     except WhitelistError:
         assume(False)
     networks = list(whitelist.networks)
@@ -277,6 +296,6 @@ def test_normalised_list_is_minimal_and_stable(entries_):
     v6 = [n for n in networks if n.version == 6]
     assert [*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6)] == networks
     # Parsing the shown text again gives the same list.
-    assert IpWhitelist.parse(whitelist.as_text(), max_entries=10_000) == IpWhitelist(
+    assert IpWhitelist.parse(whitelist.as_text(), **ANY_SIZE) == IpWhitelist(
         networks=whitelist.networks, warnings=whitelist.warnings
     )
