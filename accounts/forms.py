@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
-from .models import User
+from .models import SUBACCOUNT_EMAIL_DOMAIN, User
 from .twofactor import CodeRejected, verify_code
 
 
@@ -12,8 +12,18 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ["username", "email"]
 
+    def clean_username(self):
+        username = super().clean_username()
+        if "-" in username:
+            # Sub-accounts are named parent-name: a trader called alice-bot could
+            # otherwise take the name of Alice's future sub-account "bot".
+            raise forms.ValidationError("Use letters, digits and @ . + _ (no “-”).")
+        return username
+
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
+        if email.endswith("@" + SUBACCOUNT_EMAIL_DOMAIN):
+            raise forms.ValidationError("Enter your own e-mail address.")
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this e-mail already exists.")
         return email

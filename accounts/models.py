@@ -6,6 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# Sub-accounts get an address here: never e-mailed (notices go to the parent), but the
+# column is unique, and a reserved domain (RFC 2606) can't be anybody's real address.
+SUBACCOUNT_EMAIL_DOMAIN = "subaccount.invalid"
+
 
 class User(AbstractUser):
     """A trader, or a sub-account of one (``parent`` set).

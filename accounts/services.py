@@ -1,6 +1,9 @@
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
+from django_ratelimit.core import is_ratelimited
+
 from .models import Balance
 
 
@@ -20,3 +23,22 @@ def balances_of(user) -> list[Balance]:
 def balance_usdt(user) -> Decimal:
     """The account's total balance in USDT: one query."""
     return total_usdt(balances_of(user))
+
+
+def login_throttled(request) -> bool:
+    """Count this sign-in attempt; True when its username or client IP has had enough.
+
+    Used by the portal's login and the admin's: both take a password.
+    """
+    username = (request.POST.get("username") or "").strip().lower()
+    by_user = is_ratelimited(
+        request,
+        group="login-username",
+        key=lambda _group, _request: username,
+        rate=settings.LOGIN_RATE_PER_USERNAME,
+        increment=True,
+    )
+    by_ip = is_ratelimited(
+        request, group="login-ip", key="ip", rate=settings.LOGIN_RATE_PER_IP, increment=True
+    )
+    return by_user or by_ip

@@ -11,7 +11,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
-from django_ratelimit.core import is_ratelimited
 
 from . import twofactor
 from .forms import (
@@ -23,7 +22,7 @@ from .forms import (
     TwoFactorForm,
 )
 from .models import User
-from .services import balances_of, total_usdt
+from .services import balances_of, login_throttled, total_usdt
 
 PENDING_LOGIN = "pending_login"
 PENDING_LOGIN_SECONDS = 300
@@ -37,21 +36,6 @@ def _next_url(request) -> str:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return reverse(settings.LOGIN_REDIRECT_URL)
-
-
-def _login_throttled(request) -> bool:
-    username = (request.POST.get("username") or "").strip().lower()
-    by_user = is_ratelimited(
-        request,
-        group="login-username",
-        key=lambda _group, _request: username,
-        rate=settings.LOGIN_RATE_PER_USERNAME,
-        increment=True,
-    )
-    by_ip = is_ratelimited(
-        request, group="login-ip", key="ip", rate=settings.LOGIN_RATE_PER_IP, increment=True
-    )
-    return by_user or by_ip
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -74,7 +58,7 @@ def login_view(request):
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(_next_url(request))
     form = LoginForm(request, data=request.POST or None)
-    throttled = request.method == "POST" and _login_throttled(request)
+    throttled = request.method == "POST" and login_throttled(request)
     # A throttled attempt is refused before the password is even checked.
     if request.method == "POST" and not throttled and form.is_valid():
         user = form.get_user()

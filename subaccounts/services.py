@@ -2,7 +2,9 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
+
+from accounts.models import SUBACCOUNT_EMAIL_DOMAIN
 
 from .models import Subaccount
 
@@ -36,11 +38,14 @@ def create_subaccount(*, parent, name: str, note: str = "") -> User:
     if User.objects.filter(username__iexact=username).exists():
         raise SubaccountError("You already have a sub-account with this name.")
     sub = User(username=username, parent=parent, note=note)
-    # Never e-mailed (notices go to the parent) but the column is unique: a
-    # reserved domain that can't be anybody's address.
-    sub.email = f"{username}@subaccount.invalid"
+    sub.email = f"{username}@{SUBACCOUNT_EMAIL_DOMAIN}"
     sub.set_unusable_password()
-    sub.save()
+    try:
+        with transaction.atomic():
+            sub.save()
+    except IntegrityError:
+        # The name or its address was taken in the meantime (or by an older account).
+        raise SubaccountError("This name is taken. Choose another.") from None
     Subaccount.objects.create(user=sub)
     return sub
 

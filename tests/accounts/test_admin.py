@@ -45,3 +45,14 @@ def test_admin_hides_totp_secrets(db):
     assert device.key not in html
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
     assert device.key not in client.get("/admin/otp_totp/totpdevice/").content.decode()
+
+
+def test_admin_login_is_rate_limited_like_the_portals(client, db, settings):
+    settings.LOGIN_RATE_PER_USERNAME = "3/m"
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    for _ in range(3):
+        client.post("/admin/login/", {"username": admin.username, "password": "wrong"})
+    response = client.post("/admin/login/", {"username": admin.username, "password": PASSWORD})
+    assert response.status_code == 429
+    # Throttled before the password is checked: nothing tells whether it was right.
+    assert "OTP" not in response.content.decode()

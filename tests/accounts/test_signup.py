@@ -43,3 +43,25 @@ def test_signup_refuses_an_email_already_registered_whatever_its_case(client, ow
     )
     assert "already exists" in response.content.decode()
     assert not User.objects.filter(username="copycat").exists()
+
+
+def signup_data(**overrides):
+    data = {
+        "username": "carol",
+        "email": "carol@example.com",
+        "password1": "a long and unusual pass phrase",
+        "password2": "a long and unusual pass phrase",
+    }
+    return {**data, **overrides}
+
+
+def test_signup_refuses_a_dash_which_names_sub_accounts(client, db):
+    response = client.post("/accounts/signup/", signup_data(username="alice-bot"))
+    assert "no “-”" in response.content.decode()
+    assert not User.objects.filter(username="alice-bot").exists()
+
+
+def test_signup_refuses_the_reserved_sub_account_mail_domain(client, db):
+    response = client.post("/accounts/signup/", signup_data(email="alice-bot@subaccount.invalid"))
+    assert "Enter your own e-mail address" in response.content.decode()
+    assert not User.objects.filter(username="carol").exists()

@@ -76,3 +76,12 @@ def test_delete_closes_an_empty_subaccount_and_frees_a_place(owner, settings):
     delete_subaccount(subaccount=sub)
     assert not User.objects.get(pk=sub.pk).is_active
     create_subaccount(parent=owner, name="desk2")
+
+
+def test_a_name_whose_address_is_already_taken_is_refused_not_a_crash(owner):
+    from tests.factories import UserFactory
+
+    UserFactory(username="squatter", email="owner-bot@subaccount.invalid")
+    with pytest.raises(SubaccountError, match="taken"):
+        create_subaccount(parent=owner, name="bot")
+    assert not owner.subaccounts.exists()
