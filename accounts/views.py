@@ -12,6 +12,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 
+from apikeys import keys
+
 from . import twofactor
 from .forms import (
     DisableTwoFactorForm,
@@ -28,6 +30,7 @@ PENDING_LOGIN = "pending_login"
 PENDING_LOGIN_SECONDS = 300
 SETUP_KEY = "totp_setup_key"
 BACKUP_CODES = "backup_codes_to_show"
+BACKUP_CODES_SECONDS = 10 * 60
 
 
 def _next_url(request) -> str:
@@ -166,7 +169,7 @@ def setup_2fa(request):
         else:
             del request.session[SETUP_KEY]
             otp_login(request, device)
-            request.session[BACKUP_CODES] = twofactor.regenerate_backup_codes(request.user)
+            _stash_backup_codes(request, twofactor.regenerate_backup_codes(request.user))
             messages.success(request, "Two-factor authentication is on.")
             return redirect("accounts:backup_codes")
     ctx = {
@@ -177,13 +180,20 @@ def setup_2fa(request):
     return render(request, "accounts/setup_2fa.html", ctx)
 
 
+def _stash_backup_codes(request, codes: list[str]) -> None:
+    # Sessions live in the database: the codes wait there encrypted, for minutes.
+    request.session[BACKUP_CODES] = keys.seal_for_display(" ".join(codes))
+
+
 @require_safe
 @login_required
 @never_cache
 def backup_codes(request):
     # Popped as it is rendered, and never_cache sends no-store: the codes are shown
     # on this one page view only, not on a reload or the back button.
-    codes = request.session.pop(BACKUP_CODES, None)
+    sealed = request.session.pop(BACKUP_CODES, None)
+    opened = sealed and keys.open_for_display(sealed, max_age_seconds=BACKUP_CODES_SECONDS)
+    codes = opened.split() if opened else None
     if not codes:
         messages.info(request, "Backup codes are shown only once. Generate new ones if needed.")
         return redirect("accounts:security")
@@ -196,7 +206,7 @@ def backup_codes(request):
 def regenerate_backup_codes(request):
     form = TwoFactorForm(request.POST, user=request.user, auto_id="regen_%s")
     if form.is_valid():
-        request.session[BACKUP_CODES] = twofactor.regenerate_backup_codes(request.user)
+        _stash_backup_codes(request, twofactor.regenerate_backup_codes(request.user))
         return redirect("accounts:backup_codes")
     return _security_page(request, regenerate_form=form, status=400)
 

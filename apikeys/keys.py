@@ -99,10 +99,9 @@ def decrypt_secret(token: str) -> str:
     return fernet().decrypt(token.encode()).decode()
 
 
-def seal_for_display(secret: str) -> str:
-    """``secret`` encrypted for the few seconds between "Create API" and the page that
-    shows it once: sessions live in the database, which must never hold it in the clear."""
-    return fernet().encrypt(secret.encode()).decode()
+# A secret on its way to the one page that shows it waits in the session, which lives
+# in the database: it waits there encrypted, and is opened only within a few minutes.
+seal_for_display = encrypt_secret
 
 
 def open_for_display(token: str, *, max_age_seconds: int) -> str | None:

@@ -51,3 +51,16 @@ def test_disabling_2fa_needs_password_and_code(owner_client, owner, totp):
 
 def test_disabling_2fa_is_refused_as_get(owner_client):
     assert owner_client.get("/accounts/security/2fa/disable/").status_code == 405
+
+
+def test_backup_codes_wait_for_their_page_encrypted_not_in_the_clear(owner_client, owner, totp):
+    from django.contrib.sessions.models import Session
+
+    owner_client.post("/accounts/security/backup-codes/regenerate/", {"code": totp.code(owner)})
+    codes = list(StaticToken.objects.values_list("token", flat=True))
+    stored = " ".join(Session.objects.values_list("session_data", flat=True))
+    assert codes and not any(code in stored for code in codes)
+    decoded = str([s.get_decoded() for s in Session.objects.all()])
+    assert not any(code in decoded for code in codes)
+    page = owner_client.get("/accounts/security/backup-codes/").content.decode()
+    assert all(code in page for code in codes)
