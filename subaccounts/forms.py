@@ -2,6 +2,8 @@ from django import forms
 
 from accounts.forms import TwoFactorForm
 
+from .services import SubaccountError, check_new_subaccount
+
 
 class SubaccountForm(TwoFactorForm):
     name = forms.CharField(
@@ -13,4 +15,16 @@ class SubaccountForm(TwoFactorForm):
     field_order = ["name", "note", "code"]
 
     def clean_name(self):
-        return self.cleaned_data["name"].strip().lower()
+        name = self.cleaned_data["name"].strip().lower()
+        try:
+            # Before the 2FA code is checked: a refused name must not spend it.
+            check_new_subaccount(parent=self.user, name=name)
+        except SubaccountError as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return name
+
+
+class FreezeForm(TwoFactorForm):
+    """Freeze or unfreeze, saying which: a double submit can't undo itself."""
+
+    frozen = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -19,6 +19,23 @@ def subaccount_username(parent, name: str) -> str:
     return f"{parent.username}-{name}"
 
 
+def check_new_subaccount(*, parent, name: str) -> None:
+    """Raise SubaccountError if ``parent`` may not open a sub-account called ``name``.
+
+    The form asks this before it spends the 2FA code; the service asks again under
+    the parent's row lock, where the answer holds.
+    """
+    if parent.parent_id is not None:
+        raise SubaccountError("A sub-account can't have sub-accounts.")
+    limit = settings.SUBACCOUNTS_MAX_PER_PARENT
+    if parent.subaccounts.filter(is_active=True).count() >= limit:
+        raise SubaccountError(f"You have reached the limit of {limit} sub-accounts.")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_]{1,19}", name):
+        raise SubaccountError("Use 2–20 lowercase letters, digits or _.")
+    if User.objects.filter(username__iexact=subaccount_username(parent, name)).exists():
+        raise SubaccountError("You already have a sub-account with this name.")
+
+
 @transaction.atomic
 def create_subaccount(*, parent, name: str, note: str = "") -> User:
     """A new sub-account of ``parent``, named ``<parent>-<name>``.
@@ -27,16 +44,8 @@ def create_subaccount(*, parent, name: str, note: str = "") -> User:
     last free place under the limit.
     """
     parent = User.objects.select_for_update().get(pk=parent.pk)
-    if parent.parent_id is not None:
-        raise SubaccountError("A sub-account can't have sub-accounts.")
-    limit = settings.SUBACCOUNTS_MAX_PER_PARENT
-    if parent.subaccounts.filter(is_active=True).count() >= limit:
-        raise SubaccountError(f"You have reached the limit of {limit} sub-accounts.")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_]{1,19}", name):
-        raise SubaccountError("Use 2–20 lowercase letters, digits or _.")
+    check_new_subaccount(parent=parent, name=name)
     username = subaccount_username(parent, name)
-    if User.objects.filter(username__iexact=username).exists():
-        raise SubaccountError("You already have a sub-account with this name.")
     sub = User(username=username, parent=parent, note=note)
     sub.email = f"{username}@{SUBACCOUNT_EMAIL_DOMAIN}"
     sub.set_unusable_password()

@@ -16,7 +16,7 @@ from apikeys import views as key_pages
 from apikeys.models import ApiKey
 
 from . import services
-from .forms import SubaccountForm
+from .forms import FreezeForm, SubaccountForm
 
 
 def get_subaccount_or_404(request, code):
@@ -82,7 +82,10 @@ def _detail_page(request, sub, *, freeze_form=None, delete_form=None, status=200
         "key_count": sub.apikeys.count(),
         "key_limit": settings.APIKEY_MAX_PER_ACCOUNT,
         "blockers": services.deletion_blockers(sub),
-        "freeze_form": freeze_form or TwoFactorForm(user=request.user, auto_id="freeze_%s"),
+        "freeze_form": freeze_form
+        or FreezeForm(
+            user=request.user, auto_id="freeze_%s", initial={"frozen": not sub.is_frozen}
+        ),
         "delete_form": delete_form or TwoFactorForm(user=request.user, auto_id="delete_%s"),
     }
     ctx["total"] = total_usdt(ctx["balances"])
@@ -100,10 +103,10 @@ def detail(request, code):
 @sensitive_post_parameters("code")
 def freeze(request, code):
     sub = get_subaccount_or_404(request, code)
-    form = TwoFactorForm(request.POST, user=request.user, auto_id="freeze_%s")
+    form = FreezeForm(request.POST, user=request.user, auto_id="freeze_%s")
     if not form.is_valid():
         return _detail_page(request, sub, freeze_form=form, status=400)
-    frozen = not sub.is_frozen
+    frozen = form.cleaned_data["frozen"]
     services.set_frozen(subaccount=sub, frozen=frozen)
     if frozen:
         messages.warning(request, f"{sub.username} is frozen: its API keys are refused.")

@@ -91,7 +91,7 @@ MUTATIONS = [
     ),
     Mutation(
         "subaccounts:freeze",
-        lambda w, t: {"code": code(w, t)},
+        lambda w, t: {"frozen": "true", "code": code(w, t)},
         lambda w: type(w.sub).objects.get(pk=w.sub.pk).is_frozen,
     ),
     Mutation(

@@ -61,16 +61,34 @@ def test_list_shows_balance_and_key_count_in_constant_queries(
 
 
 def test_freeze_needs_a_code_and_unfreeze_restores(owner_client, owner, desk, totp):
-    refused = owner_client.post(sub_url(desk, "freeze/"), {"code": "000000"})
+    refused = owner_client.post(sub_url(desk, "freeze/"), {"frozen": "true", "code": "000000"})
     assert refused.status_code == 400
     desk.refresh_from_db()
     assert not desk.is_frozen
-    owner_client.post(sub_url(desk, "freeze/"), {"code": totp.code(owner)})
+    owner_client.post(sub_url(desk, "freeze/"), {"frozen": "true", "code": totp.code(owner)})
     desk.refresh_from_db()
     assert desk.is_frozen
-    owner_client.post(sub_url(desk, "freeze/"), {"code": totp.code(owner)})
+    owner_client.post(sub_url(desk, "freeze/"), {"frozen": "false", "code": totp.code(owner)})
     desk.refresh_from_db()
     assert not desk.is_frozen
+
+
+def test_freezing_twice_stays_frozen(owner_client, owner, desk, totp):
+    # A double submit (or a second tab) must not undo the first freeze.
+    for _ in range(2):
+        owner_client.post(sub_url(desk, "freeze/"), {"frozen": "true", "code": totp.code(owner)})
+    desk.refresh_from_db()
+    assert desk.is_frozen
+
+
+def test_a_refused_name_does_not_spend_the_code(owner_client, owner, totp):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = totp.code(owner)
+    owner_client.post("/subaccounts/new/", {"name": "Bad Name", "code": code})
+    assert TOTPDevice.objects.get(user=owner).last_t == -1  # the code is still unused
+    response = owner_client.post("/subaccounts/new/", {"name": "good", "code": code})
+    assert response.status_code == 302
 
 
 def test_detail_says_why_deleting_is_not_offered(owner_client, desk):
