@@ -1,5 +1,6 @@
 """The client's IP address, as far as we can trust it."""
 
+import ipaddress
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -49,3 +50,11 @@ def _parse(header: str, value: str, proxy_count: int | None = None) -> str | Non
 def client_ip_for_ratelimit(request) -> str:
     # django-ratelimit's hook (RATELIMIT_IP_META_KEY): the same trusted address.
     return client_ip(request)
+
+
+def valid_ip_or_none(ip: str) -> str | None:
+    """``ip`` in canonical form, or None when it is not an address (for IP columns)."""
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None

@@ -7,7 +7,6 @@ every form that asks for one: login, the security page, API keys, reviews.
 
 import base64
 import secrets
-from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 import qrcode
@@ -141,12 +140,3 @@ def backup_codes_left(user) -> int:
 def disable_2fa(user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-
-
-@dataclass
-class PendingLogin:
-    """A user who gave the right password and still owes us a 2FA code."""
-
-    user_id: int
-    backend: str
-    started: float

@@ -23,13 +23,13 @@ the next flush gives it back). Counts still in the cache when a process dies wit
 local-memory cache are lost: usage figures are a guide, not a ledger.
 """
 
-import ipaddress
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from accounts.net import valid_ip_or_none
 from apikeys.models import ApiKey, AuditEvent
 
 from .models import KeyIpAddress, KeyUsageHour
@@ -48,7 +48,7 @@ def record_request(apikey: ApiKey, ip: str, *, now: datetime | None = None) -> N
     """Count one authenticated request of ``apikey`` from ``ip``."""
     now = now or timezone.now()
     _increment(_counter_key(apikey.pk, _hour(now)))
-    ip = _valid_ip(ip)
+    ip = valid_ip_or_none(ip)
     if cache.add(f"api:usage-flush:{apikey.pk}", 1, FLUSH_INTERVAL_SECONDS):
         flush_counts(apikey.pk, now=now)
         ApiKey.objects.filter(pk=apikey.pk).update(last_used_at=now, last_used_ip=ip)
@@ -183,10 +183,3 @@ def _seen_from(apikey_pk: int, ip: str, now: datetime) -> None:
         unique_fields=["apikey", "ip"],
         update_fields=["last_seen"],
     )
-
-
-def _valid_ip(ip: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(ip))
-    except ValueError:
-        return None

@@ -17,7 +17,6 @@ The API's views declare what they need with ``@api_key_required("read" | "trade"
 """
 
 import hashlib
-import ipaddress
 import math
 import time
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django_ratelimit.core import get_usage
 
-from accounts.net import client_ip
+from accounts.net import client_ip, valid_ip_or_none
 from api.usage import record_request
 
 from . import keys
@@ -331,15 +330,8 @@ def _audit_refusal(apikey, refusal: ApiError, request, ip: str) -> None:
             "method": request.method[:10],
             "path": request_path(request)[:200],
         },
-        ip=_valid_ip(ip),
+        ip=valid_ip_or_none(ip),
     )
-
-
-def _valid_ip(ip: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(ip))
-    except ValueError:
-        return None
 
 
 # --- The view decorator --------------------------------------------------------------

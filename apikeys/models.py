@@ -1,4 +1,3 @@
-import ipaddress
 import uuid
 
 from django.conf import settings
@@ -6,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import keys
-from .whitelist import display_block
+from .whitelist import IpWhitelist, display_block
 
 
 class ApiKey(models.Model):
@@ -80,13 +79,8 @@ class ApiKey(models.Model):
         return "soon" if left.days < 7 else "later"
 
     def allows_ip(self, ip: str) -> bool:
-        if not self.ip_whitelist:
-            return True
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return any(address in ipaddress.ip_network(block) for block in self.ip_whitelist)
+        """Whether a request from ``ip`` may use this key (any IP when unrestricted)."""
+        return not self.ip_whitelist or ip in IpWhitelist.from_blocks(self.ip_whitelist)
 
     @property
     def is_unrestricted(self) -> bool:

@@ -94,12 +94,6 @@ def reapply_on(application: Application) -> date | None:
 # --- The trader's side --------------------------------------------------------
 
 
-def api_trading_approved(user) -> bool:
-    """Whether ``user`` may create API keys: its own approval, or its parent's."""
-    owner_id = user.parent_id or user.pk
-    return Application.objects.filter(user_id=owner_id, status=Application.Status.APPROVED).exists()
-
-
 def latest_application(user) -> Application | None:
     """The account's latest application; a sub-account's is its parent's."""
     return Application.objects.filter(user_id=user.parent_id or user.pk).first()

@@ -6,7 +6,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from reviews.services import api_trading_approved, application_panel
+from reviews.services import application_panel
 from tests.factories import ApplicationFactory, usdt
 
 
@@ -100,11 +100,11 @@ def test_approved_is_one_small_status_line(owner):
 
 
 def test_a_subaccount_is_covered_by_its_parents_approval(owner, subaccount):
-    assert not api_trading_approved(subaccount)
+    assert not application_panel(subaccount)["approved"]
     assert "covered by their parent" in render(subaccount)
 
     ApplicationFactory.approved(user=owner)
-    assert api_trading_approved(subaccount)
+    assert application_panel(subaccount)["approved"]
     assert application_panel(subaccount)["approved"] is True
     assert "Covered by the parent account" in render(subaccount)
 
@@ -119,7 +119,7 @@ def test_the_latest_application_decides_the_state(owner):
 
 def test_an_outsiders_approval_does_not_approve_anyone_else(owner, outsider):
     ApplicationFactory.approved(user=outsider)
-    assert not api_trading_approved(owner)
+    assert not application_panel(owner)["approved"]
 
 
 @pytest.mark.parametrize("status", ["pending", "rejected", "approved"])
