@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.addressbook import address_management_on, in_address_book
@@ -203,7 +203,8 @@ def check_signature(
         check.hints.append("The timestamp must be Unix time in milliseconds, digits only.")
 
     apikey = (
-        ApiKey.objects.filter(Q(user=user) | Q(user__parent=user), api_key=api_key.strip())
+        ApiKey.objects.visible_to(user)
+        .filter(api_key=api_key.strip())
         .only("id", "key_type", "secret_encrypted", "public_key")
         .first()
     )

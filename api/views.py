@@ -11,8 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,7 +28,8 @@ from accounts.services import total_usdt
 from apikeys import auth
 from apikeys.auth import api_key_required, error_response, invalid_request
 from apikeys.models import ApiKey
-from apikeys.services import KeyRefused, modify_key
+from apikeys.services import KeyRefused, add_to_whitelist
+from apikeys.whitelist import WhitelistError
 
 from . import docs as api_docs
 from . import services, validation
@@ -326,13 +326,11 @@ def test_signature(request):
 def whitelist_used_ip(request, code):
     """Add an IP the key was used from to its whitelist (confirmed with a 2FA code)."""
     apikey = get_object_or_404(
-        ApiKey.objects.select_related("user"),
-        Q(user=request.user) | Q(user__parent=request.user),
-        code=code,
+        ApiKey.objects.visible_to(request.user).select_related("user__subaccount"), code=code
     )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        back = reverse("apikeys:detail", args=[apikey.code])
+        back = _key_page_url(apikey)
     form = WhitelistUsedIpForm(request.POST, user=request.user, apikey=apikey)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -340,18 +338,23 @@ def whitelist_used_ip(request, code):
                 messages.error(request, error)
         return redirect(back)
     try:
-        modify_key(
+        add_to_whitelist(
             owner=apikey.user,
             actor=request.user,
             apikey=apikey,
-            alias=apikey.alias,
-            can_trade=apikey.can_trade,
-            can_withdraw=apikey.can_withdraw,
-            whitelist=form.cleaned_data["whitelist"],
+            address=form.cleaned_data["ip"],
             ip=client_ip(request),
         )
-    except KeyRefused as refused:
+    except (KeyRefused, WhitelistError) as refused:
         messages.error(request, str(refused))
+    except ApiKey.DoesNotExist:
+        raise Http404 from None  # deleted meanwhile
     else:
         messages.success(request, f"{form.cleaned_data['ip']} is now on the key's whitelist.")
     return redirect(back)
+
+
+def _key_page_url(apikey) -> str:
+    if apikey.user.is_subaccount:
+        return reverse("subaccounts:apikey_detail", args=[apikey.user.subaccount.code, apikey.code])
+    return reverse("apikeys:detail", args=[apikey.code])

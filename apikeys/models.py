@@ -8,6 +8,12 @@ from . import keys
 from .whitelist import IpWhitelist, display_block
 
 
+class ApiKeyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The keys ``user`` manages: its own and those of its active sub-accounts."""
+        return self.filter(models.Q(user=user) | models.Q(user__parent=user, user__is_active=True))
+
+
 class ApiKey(models.Model):
     """An API key of an account (a trader or one of its sub-accounts).
 
@@ -43,6 +49,8 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

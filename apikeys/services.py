@@ -199,6 +199,29 @@ def modify_key(
 
 
 @transaction.atomic
+def add_to_whitelist(*, owner, actor, apikey: ApiKey, address: str, ip=None, now=None) -> dict:
+    """Add ``address`` to the key's whitelist and change nothing else.
+
+    The key is read again under the owner's lock, so that a change made meanwhile in
+    another tab (a permission taken away, say) is kept, not written back over.
+    """
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    whitelist = IpWhitelist.parse("\n".join([*apikey.ip_whitelist, address]))
+    return modify_key(
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        alias=apikey.alias,
+        can_trade=apikey.can_trade,
+        can_withdraw=apikey.can_withdraw,
+        whitelist=whitelist,
+        ip=ip,
+        now=now,
+    )
+
+
+@transaction.atomic
 def delete_key(*, owner, actor, apikey: ApiKey, ip: str | None = None, now=None) -> None:
     """Revoke ``apikey`` at once: the row goes, so no request can authenticate with it."""
     now = now or timezone.now()
