@@ -153,6 +153,8 @@ def authenticate(request, permission: str) -> Authenticated:
     server_ms = now_ms()
     _check_window(ts, recv_window, server_ms)
     body = _body(request)
+    ip = client_ip(request)
+    _check_failure_budget(ip)
 
     # get(), not first(): first() orders by the model's ordering, which costs a sort and
     # its compilation on every request for a column that is unique anyway.
@@ -162,18 +164,49 @@ def authenticate(request, permission: str) -> Authenticated:
         apikey = None
     account = apikey.user if apikey else None
     if apikey is None or not _account_active(account):
+        _count_failure(ip)
         raise ApiError(401, "invalid_api_key", "This API key does not exist.")
 
-    ip = client_ip(request)
     try:
         payload = signature_payload(timestamp, request.method, request_path(request), body)
         _check_key(apikey, payload, signature, ts, server_ms, ip)
         rate_headers = _check_rate_limit(request, apikey)
         _check_permission(apikey, permission)
     except ApiError as refusal:
+        if refusal.code == "invalid_signature":
+            _count_failure(ip)
         _audit_refusal(apikey, refusal, request, ip)
         raise
     return Authenticated(apikey=apikey, account=account, ip=ip, rate_headers=rate_headers)
+
+
+def _check_failure_budget(ip: str) -> None:
+    """Refuse, before any database work, an address that keeps failing to authenticate.
+
+    API keys are public: without this, anyone could make us look up a key and check a
+    signature (a query and a decryption) as fast as they can send requests. Only
+    failures count, per client address, so a flood can't lock a bot out elsewhere.
+    """
+    if (cache.get(_failure_key(ip)) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many failed authentications from this address; retry after 60 s.",
+            headers={"Retry-After": "60"},
+        )
+
+
+def _count_failure(ip: str) -> None:
+    key = _failure_key(ip)
+    cache.add(key, 0, 60)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, 60)
+
+
+def _failure_key(ip: str) -> str:
+    return f"api:auth-failures:{ip}"
 
 
 def _header(request, name: str) -> str:

@@ -57,3 +57,31 @@ def test_requests_refused_for_permission_count_towards_the_limit(api):
 def test_limit_follows_the_setting(api, settings):
     settings.APIKEY_RATE_LIMIT_PER_MINUTE = 1200
     assert api.get(ApiKeyFactory(), "/api/v1/key")["X-RateLimit-Limit"] == "1200"
+
+
+def test_an_address_that_keeps_failing_is_refused_before_any_lookup(
+    api, settings, django_assert_num_queries
+):
+    settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP = 3
+    key = ApiKeyFactory()
+    for _ in range(3):
+        assert error_code(api.get(key, "/api/v1/key", signature="0" * 64)) == "invalid_signature"
+    with django_assert_num_queries(0):
+        refused = api.get(key, "/api/v1/key")  # even a good signature, from there
+    assert (refused.status_code, error_code(refused)) == (429, "rate_limited")
+    assert refused["Retry-After"] == "60"
+
+
+def test_failures_from_one_address_do_not_lock_the_key_out_elsewhere(api, settings):
+    settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP = 3
+    key = ApiKeyFactory()
+    for _ in range(5):
+        api.get(key, "/api/v1/key", signature="0" * 64, remote_addr="198.51.100.66")
+    assert api.get(key, "/api/v1/key").status_code == 200
+
+
+def test_successes_do_not_use_the_failure_budget(api, settings):
+    settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP = 2
+    settings.APIKEY_RATE_LIMIT_PER_MINUTE = 100
+    key = ApiKeyFactory()
+    assert all(api.get(key, "/api/v1/key").status_code == 200 for _ in range(5))
