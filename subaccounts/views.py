@@ -1,7 +1,9 @@
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -132,13 +134,14 @@ def delete(request, code):
     return _detail_page(request, sub, delete_form=form, status=400)
 
 
+KEYS_PER_PAGE = 50
 PERMISSION_FILTERS = {"trade": {"can_trade": True}, "withdraw": {"can_withdraw": True}}
 
 
 @require_safe
 @twofactor_required
 def keys_overview(request):
-    """Every key of every sub-account, in a constant number of queries."""
+    """Every key of every sub-account, a page at a time, in a constant number of queries."""
     subaccounts = list(request.user.subaccounts.filter(is_active=True).select_related("subaccount"))
     keys = ApiKey.objects.filter(user__in=subaccounts).select_related("user__subaccount")
     chosen = request.GET.get("subaccount", "")
@@ -146,11 +149,16 @@ def keys_overview(request):
         keys = keys.filter(user__subaccount__code=chosen)
     permission = request.GET.get("permission", "")
     keys = keys.filter(**PERMISSION_FILTERS.get(permission, {}))
+    page = Paginator(keys.order_by("user__username", "-created_at"), KEYS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     ctx = {
         "subaccounts": subaccounts,
-        "keys": keys.order_by("user__username", "-created_at"),
+        "page": page,
         "chosen": chosen,
         "permission": permission,
+        # The filters, kept when moving between pages.
+        "filters": urlencode({"subaccount": chosen, "permission": permission}),
     }
     return render(request, "subaccounts/keys.html", ctx)
 

@@ -182,7 +182,18 @@ def test_overview_queries_do_not_grow_with_20_subaccounts_of_10_keys(
     grow(19, 10)
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = owner_client.get("/subaccounts/keys/")
-    assert response.content.decode().count('data-testid="overview-row"') == 191
+    html = response.content.decode()
+    assert html.count('data-testid="overview-row"') == 50
+    assert "Page 1 of 4 · 191 keys" in html
+    last = owner_client.get("/subaccounts/keys/?page=4").content.decode()
+    assert last.count('data-testid="overview-row"') == 41
+
+
+def test_overview_pages_keep_the_filters(owner_client, owner, desk):
+    for n in range(55):
+        ApiKeyFactory(user=desk, alias=f"t{n}", can_trade=True)
+    html = owner_client.get("/subaccounts/keys/?permission=trade").content.decode()
+    assert "subaccount=&amp;permission=trade&amp;page=2" in html
 
 
 # --- Isolation: every URL, GET and POST, for everyone but the parent -----------------
