@@ -1,6 +1,7 @@
 """Shared fixtures: accounts in their usual roles, and clients signed in as them.
 
 - ``owner``: a trader with 2FA on; ``owner_client`` is signed in and OTP-verified.
+- ``trader``: ``owner`` with an approved API-trading application.
 - ``subaccount``: a sub-account of ``owner``.
 - ``outsider``: another trader with 2FA on; ``outsider_client`` is signed in as them.
 - ``totp``: computes the current code of a user's authenticator.
@@ -88,6 +89,15 @@ def verified_client(client, user):
 @pytest.fixture
 def owner(db):
     return with_2fa(UserFactory(username="owner"))
+
+
+@pytest.fixture
+def trader(owner):
+    """``owner`` with an approved API-trading application: may create API keys."""
+    from tests.factories import ApplicationFactory
+
+    ApplicationFactory.approved(user=owner)
+    return owner
 
 
 @pytest.fixture

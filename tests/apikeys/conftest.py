@@ -1,19 +1,10 @@
 """Fixtures for the API Management tests.
 
-- ``trader``: ``owner`` with an approved API-trading application (may create keys).
 - ``create_key_via_page``: posts the "Create API" form as ``owner_client`` with a fresh code.
 """
 
 import pytest
 from django.urls import reverse
-
-from tests.factories import ApplicationFactory
-
-
-@pytest.fixture
-def trader(owner):
-    ApplicationFactory.approved(user=owner)
-    return owner
 
 
 def form_data(**fields) -> dict:

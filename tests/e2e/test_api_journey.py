@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from api.client import ApiError, Client
 from tests.api.conftest import seed_assets
 from tests.e2e.conftest import screenshot, sign_in
-from tests.factories import ApplicationFactory, usdt
+from tests.factories import usdt
 
 ORDER = {"symbol": "BTCUSDT", "side": "buy", "type": "limit", "price": "65000", "quantity": "0.01"}
 ADDRESS = "TQrY8tryqsYVCYS3MFbtffiPp2ccyn4STm"
@@ -21,10 +21,9 @@ def migration_data(transactional_db):
 
 
 @pytest.fixture
-def trader(owner):
-    ApplicationFactory.approved(user=owner)
-    usdt(owner, "250")
-    return owner
+def trader(trader):
+    usdt(trader, "250")
+    return trader
 
 
 def test_portal_key_works_with_the_reference_client_and_changes_hold_at_once(

@@ -3,19 +3,12 @@ modify the whitelist, delete; a bad whitelist is refused next to the field."""
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from apikeys.models import ApiKey
 from tests.e2e.conftest import screenshot, sign_in
-from tests.factories import ApiKeyFactory, ApplicationFactory
-
-
-@pytest.fixture
-def trader(owner):
-    ApplicationFactory.approved(user=owner)
-    return owner
+from tests.factories import ApiKeyFactory
 
 
 def test_not_approved_trader_is_told_what_is_missing(page, live_server, owner):

@@ -6,14 +6,13 @@ from playwright.sync_api import expect
 from accounts.models import User
 from apikeys.models import ApiKey
 from tests.e2e.conftest import screenshot, sign_in
-from tests.factories import ApplicationFactory, usdt
+from tests.factories import usdt
 
 
 @pytest.fixture
-def parent(owner):
-    ApplicationFactory.approved(user=owner)
-    usdt(owner, "75000")
-    return owner
+def parent(trader):
+    usdt(trader, "75000")
+    return trader
 
 
 def test_parent_creates_subaccount_key_finds_it_modifies_it_and_freezes(

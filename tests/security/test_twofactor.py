@@ -15,13 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.twofactor import regenerate_backup_codes
 from apikeys.models import ApiKey
-from tests.factories import PASSWORD, ApiKeyFactory, ApplicationFactory
-
-
-@pytest.fixture
-def trader(owner):
-    ApplicationFactory.approved(user=owner)
-    return owner
+from tests.factories import PASSWORD, ApiKeyFactory
 
 
 class Clock:
