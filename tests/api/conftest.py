@@ -26,6 +26,13 @@ def signature_for(key, payload: bytes) -> str:
 class SignedApi:
     def __init__(self, client):
         self.client = client
+        self._last_ms = 0
+
+    def _unique_now_ms(self) -> int:
+        # Two requests signed in the same millisecond are the same bytes, and the server
+        # (rightly) refuses the second as a replay: a real client's requests differ.
+        self._last_ms = max(auth.now_ms(), self._last_ms + 1)
+        return self._last_ms
 
     def request(
         self,
@@ -48,7 +55,7 @@ class SignedApi:
         )
         sent = {}
         if key is not None:
-            ts = str(auth.now_ms() if timestamp is None else timestamp)
+            ts = str(self._unique_now_ms() if timestamp is None else timestamp)
             sent = {
                 "X-API-KEY": key.api_key,
                 "X-API-TIMESTAMP": ts,
