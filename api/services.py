@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.addressbook import address_management_on, in_address_book
-from accounts.models import Asset, Balance
+from accounts.models import Asset, Balance, User
 from apikeys import auth
 from apikeys.models import ApiKey
 
@@ -30,7 +30,7 @@ class AddressNotWhitelisted(Exception):
 
 
 class KeyNoLongerAllowed(Exception):
-    """The key was deleted, lost Withdraw, or its sub-account was frozen mid-request."""
+    """The key was deleted or lost Withdraw, or its account or main account was frozen."""
 
 
 class InsufficientBalance(Exception):
@@ -118,11 +118,15 @@ def withdraw(
     if address_management_on(book_owner) and not in_address_book(book_owner, asset, address):
         raise AddressNotWhitelisted
     # Authentication checked the key before this transaction began; a delete, a lost
-    # Withdraw permission or a freeze that committed since must still stop the debit.
-    still_allowed = ApiKey.objects.select_for_update().filter(
-        pk=apikey.pk, can_withdraw=True, user__is_frozen=False
-    )
-    if not still_allowed.exists():
+    # Withdraw permission or a freeze (of the account or its main account) that
+    # committed since must still stop the debit, and a freeze that comes later waits.
+    still_allowed = ApiKey.objects.select_for_update().filter(pk=apikey.pk, can_withdraw=True)
+    owners = User.objects.select_for_update().filter(pk__in=[account.pk, account.parent_id])
+    owners = {user.pk: user for user in owners.order_by("pk")}
+    owner = owners.get(account.pk)
+    if owner is not None:
+        owner.parent = owners.get(account.parent_id)
+    if owner is None or not still_allowed.exists() or auth.owner_refusal(owner) is not None:
         raise KeyNoLongerAllowed
     balance = Balance.objects.select_for_update().filter(user=account, asset=asset).first()
     available = balance.amount if balance else Decimal(0)

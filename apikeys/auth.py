@@ -163,7 +163,8 @@ def authenticate(request, permission: str) -> Authenticated:
     except ApiKey.DoesNotExist:
         apikey = None
     account = apikey.user if apikey else None
-    if apikey is None or not _account_active(account):
+    owner_refused = owner_refusal(account) if apikey else None
+    if apikey is None or (owner_refused and owner_refused.code == "invalid_api_key"):
         _count_failure(ip)
         raise ApiError(401, "invalid_api_key", "This API key does not exist.")
 
@@ -260,10 +261,24 @@ def _body(request) -> bytes:
         raise invalid_request("body", "is too large.") from None
 
 
-def _account_active(account) -> bool:
-    # A deactivated account (or the deactivated parent of a sub-account) has no keys.
+def owner_refusal(account) -> ApiError | None:
+    """Why the keys of ``account`` do not work now, or None when they do.
+
+    A key works only while its account and, for a sub-account, the main account above
+    it are both active and not frozen: freezing a main account stops every key under
+    it. Authentication asks this; a withdrawal asks again under its lock, since a
+    freeze may commit in between. A deactivated account's keys do not exist (as if
+    deleted); a frozen account's keys exist but may do nothing.
+    """
     parent = account.parent
-    return account.is_active and (parent is None or parent.is_active)
+    if not account.is_active or (parent is not None and not parent.is_active):
+        return ApiError(401, "invalid_api_key", "This API key does not exist.")
+    if account.is_frozen:
+        which = "sub-account" if parent is not None else "account"
+        return ApiError(403, "permission_denied", f"This {which} is frozen.")
+    if parent is not None and parent.is_frozen:
+        return ApiError(403, "permission_denied", "This sub-account's main account is frozen.")
+    return None
 
 
 def _check_key(apikey, payload, signature, ts, server_ms, ip) -> None:
@@ -283,8 +298,8 @@ def _check_key(apikey, payload, signature, ts, server_ms, ip) -> None:
         raise ApiError(
             401, "key_expired", "This API key has expired; create a new one (or add a whitelist)."
         )
-    if apikey.user.is_frozen:
-        raise ApiError(403, "permission_denied", "This sub-account is frozen.")
+    if refused := owner_refusal(apikey.user):
+        raise refused
     if not apikey.allows_ip(ip):
         raise ApiError(
             403, "ip_not_allowed", f"Requests from {ip or 'this address'} are not whitelisted."
