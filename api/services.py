@@ -175,24 +175,33 @@ def check_signature(
     body: str,
     timestamp: str,
     signature: str,
-    recv_window: int | None = None,
+    recv_window: str = "",
 ) -> SignatureCheck:
     """Answer the two questions support hears most: is my payload right, is my clock?
 
-    The key must belong to ``user`` or one of its sub-accounts. The tool says whether a
-    signature matches, never what the right signature would be: that would let anyone
-    holding a session sign requests without the secret.
+    The key must belong to ``user`` or one of its sub-accounts. The payload is built by
+    the very function authentication uses. The tool says whether a signature matches,
+    never what the right signature would be: that would let anyone holding a session
+    sign requests without the secret.
     """
     check = SignatureCheck(server_ms=auth.now_ms())
     typed_method, method = method, method.strip().upper()  # as the server always has it
-    check.recv_window = recv_window or settings.API_DEFAULT_RECV_WINDOW_MS
+    api_key = api_key.strip()
+    check.recv_window = auth.recv_window_ms(recv_window)  # the form has checked it
+    parts = {
+        "timestamp": timestamp,
+        "api_key": api_key,
+        "recv_window": recv_window,
+        "method": method,
+        "path_with_query": path,
+        "body": body.encode(),
+    }
+    payload = auth.signature_payload(**parts)
     check.parts = [
-        ("timestamp", timestamp),
-        ("method", method),
-        ("path_with_query", path),
-        ("body", body),
+        (name, value.decode() if isinstance(value, bytes) else value)
+        for name, value in parts.items()
     ]
-    check.payload = f"{timestamp}{method}{path}{body}"
+    check.payload = payload.decode()
     if timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16:
         ts = int(timestamp)
         check.offset_ms = ts - check.server_ms
@@ -208,14 +217,13 @@ def check_signature(
 
     apikey = (
         ApiKey.objects.visible_to(user)
-        .filter(api_key=api_key.strip())
+        .filter(api_key=api_key)
         .only("id", "key_type", "secret_encrypted", "public_key")
         .first()
     )
     if apikey is not None:
         check.key_found = True
         check.key_type = apikey.get_key_type_display()
-        payload = auth.signature_payload(timestamp, method, path, body.encode())
         check.matches = auth.verify_signature(apikey, payload, signature.strip())
         if not check.matches:
             check.hints.extend(

@@ -299,6 +299,7 @@ def _docs_page(request, *, form=None, check=None, status=200):
         "max_window": settings.API_MAX_RECV_WINDOW_MS,
         "max_ahead": settings.API_MAX_CLOCK_AHEAD_MS,
         "rate_limit": settings.APIKEY_RATE_LIMIT_PER_MINUTE,
+        "payload_formula": auth.PAYLOAD_FORMULA,
     }
     return render(request, "api/docs.html", ctx, status=status)
 

@@ -3,7 +3,8 @@
 The scheme (DESIGN.md, "Signed requests")::
 
     X-API-KEY, X-API-TIMESTAMP (Unix ms), X-API-RECV-WINDOW (optional), X-API-SIGNATURE
-    payload = timestamp + METHOD + path_with_query + body
+    payload = timestamp + api_key + recv_window + METHOD + path_with_query + body
+              (recv_window: the header as sent, empty when absent)
     HMAC-SHA256: lowercase hex;  Ed25519: base64
 
 Checks run cheapest first, and nothing that needs the database runs before the request
@@ -101,9 +102,26 @@ class Authenticated:
 # --- The payload ---------------------------------------------------------------------
 
 
-def signature_payload(timestamp: str, method: str, path_with_query: str, body: bytes) -> bytes:
-    """The exact bytes a client signs: timestamp + METHOD + path_with_query + body."""
-    return f"{timestamp}{method}{path_with_query}".encode() + body
+PAYLOAD_FORMULA = "timestamp + api_key + recv_window + METHOD + path_with_query + body"
+
+
+def signature_payload(
+    *,
+    timestamp: str,
+    api_key: str,
+    recv_window: str,
+    method: str,
+    path_with_query: str,
+    body: bytes,
+) -> bytes:
+    """The exact bytes a client signs: PAYLOAD_FORMULA, UTF-8, no separators.
+
+    ``recv_window`` is the X-API-RECV-WINDOW header exactly as sent, "" when there is
+    none. The key and the window are signed so that neither can be swapped on a
+    captured request. Authentication and the docs' "Test a signature" tool both build
+    the payload here; api/client.py (which stands alone) has its twin.
+    """
+    return f"{timestamp}{api_key}{recv_window}{method}{path_with_query}".encode() + body
 
 
 def request_path(request) -> str:
@@ -145,7 +163,8 @@ def authenticate(request, permission: str) -> Authenticated:
     ]
     if missing:
         raise ApiError(401, "missing_credentials", f"Missing header(s): {', '.join(missing)}.")
-    recv_window = _recv_window(request)
+    recv_window_sent = _header(request, HEADER_RECV_WINDOW)
+    recv_window = recv_window_ms(recv_window_sent)
     ts = _timestamp(timestamp)
     if not keys.is_well_formed_api_key(api_key):
         # The checksum catches typos and made-up keys without touching the database.
@@ -169,8 +188,15 @@ def authenticate(request, permission: str) -> Authenticated:
         raise ApiError(401, "invalid_api_key", "This API key does not exist.")
 
     try:
-        payload = signature_payload(timestamp, request.method, request_path(request), body)
-        _check_key(apikey, payload, signature, ts, server_ms, ip)
+        payload = signature_payload(
+            timestamp=timestamp,
+            api_key=api_key,
+            recv_window=recv_window_sent,
+            method=request.method,
+            path_with_query=request_path(request),
+            body=body,
+        )
+        _check_key(apikey, payload, signature, ts, recv_window, server_ms, ip)
         rate_headers = _check_rate_limit(request, apikey)
         _check_permission(apikey, permission)
     except ApiError as refusal:
@@ -215,8 +241,8 @@ def _header(request, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _recv_window(request) -> int:
-    raw = _header(request, HEADER_RECV_WINDOW)
+def recv_window_ms(raw: str) -> int:
+    """The receive window of an X-API-RECV-WINDOW header as sent ("" when absent)."""
     if not raw:
         return settings.API_DEFAULT_RECV_WINDOW_MS
     maximum = settings.API_MAX_RECV_WINDOW_MS
@@ -281,16 +307,18 @@ def owner_refusal(account) -> ApiError | None:
     return None
 
 
-def _check_key(apikey, payload, signature, ts, server_ms, ip) -> None:
+def _check_key(apikey, payload, signature, ts, recv_window, server_ms, ip) -> None:
     if not verify_signature(apikey, payload, signature):
         raise ApiError(
             401,
             "invalid_signature",
-            "The signature does not match. Sign timestamp + METHOD + path_with_query + body "
-            "exactly as sent; the API docs have a tool to test a signature.",
+            f"The signature does not match. Sign {PAYLOAD_FORMULA}, with no separators: "
+            "api_key as in X-API-KEY, recv_window exactly as in X-API-RECV-WINDOW (empty "
+            "when you send no such header), path and body exactly as sent. The API docs "
+            "have a tool to test a signature.",
         )
     # Only after the signature: nobody but the key holder can spend a replay slot.
-    if not _first_use(apikey, payload, ts, server_ms):
+    if not _first_use(apikey, payload, ts, recv_window, server_ms):
         raise ApiError(
             401, "replayed_request", "This exact request was already received; sign it anew."
         )
@@ -306,15 +334,17 @@ def _check_key(apikey, payload, signature, ts, server_ms, ip) -> None:
         )
 
 
-def _first_use(apikey, payload: bytes, ts: int, server_ms: int) -> bool:
-    """Remember this request until no window could accept it again.
+def _first_use(apikey, payload: bytes, ts: int, recv_window: int, server_ms: int) -> bool:
+    """Remember this request until its own window has closed.
 
-    The receive window is a header, outside the signature, so a captured request could
-    be resent with the largest window: remember it until ts + the largest window. The
-    payload (not the signature text) is the key, so a re-encoded signature is the same
-    request.
+    The window is signed: a captured request resent with a wider one no longer
+    verifies, so these exact bytes are accepted only while server time <= ts +
+    recv_window (their own window), and need remembering until then and no longer
+    (not until ts + the largest window, as when the window was outside the signature).
+    A second of slack covers the cache's whole-second expiry. The payload (not the
+    signature text) is the key, so a re-encoded signature is the same request.
     """
-    seconds = math.ceil((ts + settings.API_MAX_RECV_WINDOW_MS - server_ms) / 1000) + 1
+    seconds = math.ceil((ts + recv_window - server_ms) / 1000) + 1
     digest = hashlib.sha256(payload).hexdigest()
     return cache.add(f"api:seen:{apikey.pk}:{digest}", 1, max(1, seconds))
 
