@@ -96,7 +96,9 @@ def error_codes() -> list[tuple[int, str, str, str]]:
         (
             429,
             "rate_limited",
-            f"More than {settings.APIKEY_RATE_LIMIT_PER_MINUTE} requests a minute with this key.",
+            f"More than {settings.APIKEY_RATE_LIMIT_PER_MINUTE} requests a minute with this key, "
+            f"or more than {settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP} failed "
+            "authentications a minute from this address (IPv6: this /64).",
             "Wait the seconds in Retry-After; watch X-RateLimit-Remaining.",
         ),
     ]

@@ -187,7 +187,7 @@ def check_signature(
     check = SignatureCheck(server_ms=auth.now_ms())
     typed_method, method = method, method.strip().upper()  # as the server always has it
     api_key = api_key.strip()
-    check.recv_window = auth.recv_window_ms(recv_window)  # the form has checked it
+    check.recv_window = auth.recv_window_ms(recv_window or None)  # the form checked it
     parts = {
         "timestamp": timestamp,
         "api_key": api_key,

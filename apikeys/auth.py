@@ -18,6 +18,7 @@ The API's views declare what they need with ``@api_key_required("read" | "trade"
 """
 
 import hashlib
+import ipaddress
 import math
 import time
 from dataclasses import dataclass, field
@@ -148,7 +149,26 @@ def verify_signature(apikey: ApiKey, payload: bytes, signature: str) -> bool:
 
 
 def authenticate(request, permission: str) -> Authenticated:
-    """The key and account behind ``request``, or ApiError with the design's code."""
+    """The key and account behind ``request``, or ApiError with the design's code.
+
+    Every answer carries X-RateLimit-Limit and X-RateLimit-Remaining: once the signature
+    checks out, the key's budget; before that, the failed-authentication budget of the
+    client's address, the only limit such a request meets.
+    """
+    ip = client_ip(request)
+    try:
+        return _authenticate(request, permission, ip)
+    except ApiError as refusal:
+        if "X-RateLimit-Limit" not in refusal.headers:
+            usage = _failure_usage(request, ip, increment=False)
+            refusal.headers = {
+                **_rate_headers(usage, used=usage and usage["count"]),
+                **refusal.headers,
+            }
+        raise
+
+
+def _authenticate(request, permission: str, ip: str) -> Authenticated:
     api_key = _header(request, HEADER_API_KEY)
     timestamp = _header(request, HEADER_TIMESTAMP)
     signature = _header(request, HEADER_SIGNATURE)
@@ -163,7 +183,9 @@ def authenticate(request, permission: str) -> Authenticated:
     ]
     if missing:
         raise ApiError(401, "missing_credentials", f"Missing header(s): {', '.join(missing)}.")
-    recv_window_sent = _header(request, HEADER_RECV_WINDOW)
+    recv_window_sent = (
+        _header(request, HEADER_RECV_WINDOW) if HEADER_RECV_WINDOW in request.headers else None
+    )
     recv_window = recv_window_ms(recv_window_sent)
     ts = _timestamp(timestamp)
     if not keys.is_well_formed_api_key(api_key):
@@ -172,8 +194,7 @@ def authenticate(request, permission: str) -> Authenticated:
     server_ms = now_ms()
     _check_window(ts, recv_window, server_ms)
     body = _body(request)
-    ip = client_ip(request)
-    _check_failure_budget(ip)
+    _check_failure_budget(request, ip)
 
     # get(), not first(): first() orders by the model's ordering, which costs a sort and
     # its compilation on every request for a column that is unique anyway.
@@ -184,56 +205,125 @@ def authenticate(request, permission: str) -> Authenticated:
     account = apikey.user if apikey else None
     owner_refused = owner_refusal(account) if apikey else None
     if apikey is None or (owner_refused and owner_refused.code == "invalid_api_key"):
-        _count_failure(ip)
+        _failure_usage(request, ip, increment=True)
         raise ApiError(401, "invalid_api_key", "This API key does not exist.")
 
+    payload = signature_payload(
+        timestamp=timestamp,
+        api_key=api_key,
+        recv_window=recv_window_sent or "",
+        method=request.method,
+        path_with_query=request_path(request),
+        body=body,
+    )
     try:
-        payload = signature_payload(
-            timestamp=timestamp,
-            api_key=api_key,
-            recv_window=recv_window_sent,
-            method=request.method,
-            path_with_query=request_path(request),
-            body=body,
-        )
-        _check_key(apikey, payload, signature, ts, recv_window, server_ms, ip)
+        if not verify_signature(apikey, payload, signature):
+            _failure_usage(request, ip, increment=True)
+            raise ApiError(
+                401,
+                "invalid_signature",
+                f"The signature does not match. Sign {PAYLOAD_FORMULA}, with no separators: "
+                "api_key as in X-API-KEY, recv_window exactly as in X-API-RECV-WINDOW (empty "
+                "when you send no such header), path and body exactly as sent. The API docs "
+                "have a tool to test a signature.",
+            )
+        # Only after the signature: nobody but the key holder can spend a replay slot.
+        if not _first_use(apikey, payload, ts, recv_window, server_ms):
+            # A replay spends the address's failure budget, not the key's own limit: a
+            # captured request resent in a loop must not lock the key's owner out.
+            _failure_usage(request, ip, increment=True)
+            usage = _key_usage(request, apikey, increment=False)
+            raise ApiError(
+                401,
+                "replayed_request",
+                "This exact request was already received; sign it anew.",
+                headers=_rate_headers(usage, used=usage and usage["count"]),
+            )
         rate_headers = _check_rate_limit(request, apikey)
-        _check_permission(apikey, permission)
+        try:
+            _check_key_state(apikey, server_ms, ip)
+            _check_permission(apikey, permission)
+        except ApiError as refusal:
+            refusal.headers = {**rate_headers, **refusal.headers}
+            raise
     except ApiError as refusal:
-        if refusal.code == "invalid_signature":
-            _count_failure(ip)
         _audit_refusal(apikey, refusal, request, ip)
         raise
     return Authenticated(apikey=apikey, account=account, ip=ip, rate_headers=rate_headers)
 
 
-def _check_failure_budget(ip: str) -> None:
+def _check_failure_budget(request, ip: str) -> None:
     """Refuse, before any database work, an address that keeps failing to authenticate.
 
     API keys are public: without this, anyone could make us look up a key and check a
     signature (a query and a decryption) as fast as they can send requests. Only
-    failures count, per client address, so a flood can't lock a bot out elsewhere.
+    failures count, per client address (IPv6: per /64), so a flood can't lock a bot out
+    elsewhere; bots behind the same address share the budget, as the docs say.
     """
-    if (cache.get(_failure_key(ip)) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP:
-        raise ApiError(
-            429,
-            "rate_limited",
-            "Too many failed authentications from this address; retry after 60 s.",
-            headers={"Retry-After": "60"},
-        )
+    usage = _failure_usage(request, ip, increment=False)
+    if usage is None or usage["count"] < usage["limit"]:
+        return
+    headers = _rate_headers(usage, used=usage["count"])
+    headers["Retry-After"] = str(_retry_after(usage))
+    raise ApiError(
+        429,
+        "rate_limited",
+        "Too many failed authentications from this address; retry after "
+        f"{headers['Retry-After']} s.",
+        headers=headers,
+    )
 
 
-def _count_failure(ip: str) -> None:
-    key = _failure_key(ip)
-    cache.add(key, 0, 60)
+def _failure_usage(request, ip: str, *, increment: bool) -> dict | None:
+    return get_usage(
+        request,
+        group="api-auth-failures",
+        key=lambda _group, _request: address_group(ip),
+        rate=(settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP, 60),
+        increment=increment,
+    )
+
+
+def address_group(ip: str) -> str:
+    """The client address as the failure budget counts it: IPv4 per address, IPv6 per /64.
+
+    A /64 is what one subscriber gets (often a single device): counted per address, a
+    client could step through its 2**64 addresses and never run out of failures.
+    """
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, 60)
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
 
 
-def _failure_key(ip: str) -> str:
-    return f"api:auth-failures:{ip}"
+def _key_usage(request, apikey, *, increment: bool) -> dict | None:
+    return get_usage(
+        request,
+        group="api-key",
+        key=lambda _group, _request: str(apikey.pk),
+        rate=(settings.APIKEY_RATE_LIMIT_PER_MINUTE, 60),
+        increment=increment,
+    )
+
+
+def _rate_headers(usage: dict | None, *, used: int) -> dict:
+    if usage is None:  # RATELIMIT_ENABLE = False
+        return {}
+    return {
+        "X-RateLimit-Limit": str(usage["limit"]),
+        "X-RateLimit-Remaining": str(max(0, usage["limit"] - used)),
+    }
+
+
+def _retry_after(usage: dict) -> int:
+    # django-ratelimit's window still holds during the second it names as its end
+    # (time_left 0); the count starts afresh the second after.
+    return max(1, usage["time_left"] + 1)
 
 
 def _header(request, name: str) -> str:
@@ -241,16 +331,23 @@ def _header(request, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def recv_window_ms(raw: str) -> int:
-    """The receive window of an X-API-RECV-WINDOW header as sent ("" when absent)."""
-    if not raw:
+def recv_window_ms(sent: str | None) -> int:
+    """The receive window of an X-API-RECV-WINDOW header as sent; None: no header.
+
+    An empty header is malformed like any other, not a request for the default: the
+    header's text is signed, and "no header" and "empty header" must not be two
+    spellings of one request.
+    """
+    if sent is None:
         return settings.API_DEFAULT_RECV_WINDOW_MS
     maximum = settings.API_MAX_RECV_WINDOW_MS
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 0 < int(raw) <= maximum:
+    if not (sent.isascii() and sent.isdigit() and len(sent) <= 6) or not 0 < int(sent) <= maximum:
         raise invalid_request(
-            HEADER_RECV_WINDOW, f"must be a whole number of milliseconds from 1 to {maximum}."
+            HEADER_RECV_WINDOW,
+            f"must be a whole number of milliseconds from 1 to {maximum} (leave the header "
+            "out for the default).",
         )
-    return int(raw)
+    return int(sent)
 
 
 def _timestamp(raw: str) -> int:
@@ -307,21 +404,7 @@ def owner_refusal(account) -> ApiError | None:
     return None
 
 
-def _check_key(apikey, payload, signature, ts, recv_window, server_ms, ip) -> None:
-    if not verify_signature(apikey, payload, signature):
-        raise ApiError(
-            401,
-            "invalid_signature",
-            f"The signature does not match. Sign {PAYLOAD_FORMULA}, with no separators: "
-            "api_key as in X-API-KEY, recv_window exactly as in X-API-RECV-WINDOW (empty "
-            "when you send no such header), path and body exactly as sent. The API docs "
-            "have a tool to test a signature.",
-        )
-    # Only after the signature: nobody but the key holder can spend a replay slot.
-    if not _first_use(apikey, payload, ts, recv_window, server_ms):
-        raise ApiError(
-            401, "replayed_request", "This exact request was already received; sign it anew."
-        )
+def _check_key_state(apikey, server_ms: int, ip: str) -> None:
     if apikey.is_expired(now=datetime.fromtimestamp(server_ms / 1000, tz=UTC)):
         raise ApiError(
             401, "key_expired", "This API key has expired; create a new one (or add a whitelist)."
@@ -350,26 +433,14 @@ def _first_use(apikey, payload: bytes, ts: int, recv_window: int, server_ms: int
 
 
 def _check_rate_limit(request, apikey) -> dict:
-    limit = settings.APIKEY_RATE_LIMIT_PER_MINUTE
-    usage = get_usage(
-        request,
-        group="api-key",
-        key=lambda _group, _request: str(apikey.pk),
-        rate=(limit, 60),
-        increment=True,
-    )
-    if usage is None:  # RATELIMIT_ENABLE = False
-        return {}
-    headers = {
-        "X-RateLimit-Limit": str(usage["limit"]),
-        "X-RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
-    }
-    if usage["should_limit"]:
-        headers["Retry-After"] = str(max(1, usage["time_left"]))
+    usage = _key_usage(request, apikey, increment=True)
+    headers = _rate_headers(usage, used=usage and usage["count"])
+    if usage is not None and usage["should_limit"]:
+        headers["Retry-After"] = str(_retry_after(usage))
         raise ApiError(
             429,
             "rate_limited",
-            f"Rate limit of {limit} requests per minute reached; retry after "
+            f"Rate limit of {usage['limit']} requests per minute reached; retry after "
             f"{headers['Retry-After']} s.",
             headers=headers,
         )

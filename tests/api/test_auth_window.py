@@ -55,14 +55,11 @@ def test_the_largest_recv_window_is_60000(api, key, frozen_clock):
     assert status_at(api, key, -1, frozen_clock, recv_window=60001) == (400, "invalid_request")
 
 
-@pytest.mark.parametrize("window", ["0", "-5", "5s", "1e4", " ", "５０００"])
+@pytest.mark.parametrize("window", ["0", "-5", "5s", "1e4", " ", "", "５０００"])
 def test_malformed_recv_window_is_invalid_request_naming_it(api, key, frozen_clock, window):
     response = api.get(
         key, "/api/v1/key", timestamp=frozen_clock.ms, headers={"X-API-RECV-WINDOW": window}
     )
-    if window.strip() == "":
-        assert response.status_code == 200  # blank means the default
-        return
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "X-API-RECV-WINDOW"
 

@@ -86,3 +86,11 @@ def test_the_worked_example_shows_every_part_of_the_payload(client):
     worked = docs.worked_example()
     for part in ("api_key", "recv_window", "payload", "signature"):
         assert escape(worked[part]) in page, part
+
+
+def test_docs_explain_the_failed_authentication_budget(client, settings):
+    settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP = 300
+    page = client.get("/api-docs/").content.decode()
+    assert "300 failed authentications a minute" in page
+    assert "/64" in page
+    assert "correctly signed requests" in page  # what it does to good keys there
