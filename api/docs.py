@@ -101,6 +101,13 @@ def error_codes() -> list[tuple[int, str, str, str]]:
             "authentications a minute from this address (IPv6: this /64).",
             "Wait the seconds in Retry-After; watch X-RateLimit-Remaining.",
         ),
+        (
+            503,
+            "service_unavailable",
+            "A store the checks need (the cache of the replay guard and rate limits) is "
+            "down: the server refuses rather than let a request through unchecked.",
+            "Retry after the seconds in Retry-After, with a new timestamp and signature.",
+        ),
     ]
 
 

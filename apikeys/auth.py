@@ -19,6 +19,7 @@ The API's views declare what they need with ``@api_key_required("read" | "trade"
 
 import hashlib
 import ipaddress
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from accounts.net import client_ip, valid_ip_or_none
 from api.usage import record_request
@@ -53,6 +55,9 @@ AUDITED_REFUSALS = {
     "rate_limited",
 }
 AUDIT_REFUSAL_INTERVAL_SECONDS = 60
+SERVICE_UNAVAILABLE_RETRY_SECONDS = 5
+
+logger = logging.getLogger(__name__)
 
 
 def now_ms() -> int:
@@ -499,20 +504,35 @@ def api_key_required(permission: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             try:
-                auth = authenticate(request, permission)
-            except ApiError as refusal:
-                return refusal.response()
-            record_request(auth.apikey, auth.ip)
-            request.apikey, request.account = auth.apikey, auth.account
-            try:
-                response = view(request, *args, **kwargs)
-            except ApiError as refusal:
-                response = refusal.response()
-            for name, value in auth.rate_headers.items():
-                response.setdefault(name, value)
-            response["Cache-Control"] = "no-store"
-            return response
+                return _authenticated_view(view, permission, request, *args, **kwargs)
+            except RedisError:
+                # The replay guard, the rate limits and the failure budget live in the
+                # cache: without it, refuse rather than let a request through unguarded.
+                logger.exception("Signed API: the cache is unavailable")
+                return error_response(
+                    503,
+                    "service_unavailable",
+                    "The service is unavailable for a moment; retry in a few seconds.",
+                    headers={"Retry-After": str(SERVICE_UNAVAILABLE_RETRY_SECONDS)},
+                )
 
         return wrapper
 
     return decorator
+
+
+def _authenticated_view(view, permission, request, *args, **kwargs):
+    try:
+        auth = authenticate(request, permission)
+    except ApiError as refusal:
+        return refusal.response()
+    record_request(auth.apikey, auth.ip)
+    request.apikey, request.account = auth.apikey, auth.account
+    try:
+        response = view(request, *args, **kwargs)
+    except ApiError as refusal:
+        response = refusal.response()
+    for name, value in auth.rate_headers.items():
+        response.setdefault(name, value)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -21,6 +21,7 @@ ALL_CODES = [
     "address_not_whitelisted",
     "rate_limited",
     "invalid_request",
+    "service_unavailable",
 ]
 
 
