@@ -133,7 +133,8 @@ class Client:
                 return json.load(response)
         except urllib.error.HTTPError as refused:
             self.last_headers = dict(refused.headers.items())
-            raise _api_error(refused) from None
+            with refused:  # closes the connection the error holds
+                raise _api_error(refused) from None
 
     def get(self, path: str, **params) -> dict:
         return self.request("GET", path, params=params or None)

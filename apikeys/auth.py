@@ -133,9 +133,10 @@ def signature_payload(
 def request_path(request) -> str:
     """The path and query string as the client sent them in the request line.
 
-    gunicorn (RAW_URI) and uWSGI (REQUEST_URI) pass the request line's target through
-    untouched; elsewhere (runserver, the test client) Django's rebuilt path is the same
-    for every path a client would sign (ASCII, no needless percent-escapes).
+    gunicorn (RAW_URI), uWSGI (REQUEST_URI) and, through api/devserver.py, Django's
+    runserver (RAW_URI) pass the request line's target through untouched. Elsewhere
+    (the test client, live-server tests) Django's rebuilt path is the same for every
+    path without needless percent-escapes.
     """
     for name in ("RAW_URI", "REQUEST_URI"):
         raw = request.META.get(name)
