@@ -167,10 +167,7 @@ def authenticate(request, permission: str) -> Authenticated:
     except ApiError as refusal:
         if "X-RateLimit-Limit" not in refusal.headers:
             usage = _failure_usage(request, ip, increment=False)
-            refusal.headers = {
-                **_rate_headers(usage, used=usage and usage["count"]),
-                **refusal.headers,
-            }
+            refusal.headers = {**_rate_headers(usage), **refusal.headers}
         raise
 
 
@@ -211,8 +208,9 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
     account = apikey.user if apikey else None
     owner_refused = owner_refusal(account) if apikey else None
     if apikey is None or (owner_refused and owner_refused.code == "invalid_api_key"):
-        _failure_usage(request, ip, increment=True)
-        raise ApiError(401, "invalid_api_key", "This API key does not exist.")
+        raise ApiError(
+            401, "invalid_api_key", "This API key does not exist.", headers=_failed(request, ip)
+        )
 
     payload = signature_payload(
         timestamp=timestamp,
@@ -224,7 +222,6 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
     )
     try:
         if not verify_signature(apikey, payload, signature):
-            _failure_usage(request, ip, increment=True)
             raise ApiError(
                 401,
                 "invalid_signature",
@@ -232,18 +229,18 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
                 "api_key as in X-API-KEY, recv_window exactly as in X-API-RECV-WINDOW (empty "
                 "when you send no such header), path and body exactly as sent. The API docs "
                 "have a tool to test a signature.",
+                headers=_failed(request, ip),
             )
         # Only after the signature: nobody but the key holder can spend a replay slot.
         if not _first_use(apikey, payload, ts, recv_window, server_ms):
             # A replay spends the address's failure budget, not the key's own limit: a
             # captured request resent in a loop must not lock the key's owner out.
-            _failure_usage(request, ip, increment=True)
-            usage = _key_usage(request, apikey, increment=False)
+            _failed(request, ip)
             raise ApiError(
                 401,
                 "replayed_request",
                 "This exact request was already received; sign it anew.",
-                headers=_rate_headers(usage, used=usage and usage["count"]),
+                headers=_rate_headers(_key_usage(request, apikey, increment=False)),
             )
         rate_headers = _check_rate_limit(request, apikey)
         try:
@@ -269,7 +266,7 @@ def _check_failure_budget(request, ip: str) -> None:
     usage = _failure_usage(request, ip, increment=False)
     if usage is None or usage["count"] < usage["limit"]:
         return
-    headers = _rate_headers(usage, used=usage["count"])
+    headers = _rate_headers(usage)
     headers["Retry-After"] = str(_retry_after(usage))
     raise ApiError(
         429,
@@ -278,6 +275,11 @@ def _check_failure_budget(request, ip: str) -> None:
         f"{headers['Retry-After']} s.",
         headers=headers,
     )
+
+
+def _failed(request, ip: str) -> dict:
+    """Count a failed authentication against the address; its budget's headers."""
+    return _rate_headers(_failure_usage(request, ip, increment=True))
 
 
 def _failure_usage(request, ip: str, *, increment: bool) -> dict | None:
@@ -317,12 +319,12 @@ def _key_usage(request, apikey, *, increment: bool) -> dict | None:
     )
 
 
-def _rate_headers(usage: dict | None, *, used: int) -> dict:
+def _rate_headers(usage: dict | None) -> dict:
     if usage is None:  # RATELIMIT_ENABLE = False
         return {}
     return {
         "X-RateLimit-Limit": str(usage["limit"]),
-        "X-RateLimit-Remaining": str(max(0, usage["limit"] - used)),
+        "X-RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
     }
 
 
@@ -440,7 +442,7 @@ def _first_use(apikey, payload: bytes, ts: int, recv_window: int, server_ms: int
 
 def _check_rate_limit(request, apikey) -> dict:
     usage = _key_usage(request, apikey, increment=True)
-    headers = _rate_headers(usage, used=usage and usage["count"])
+    headers = _rate_headers(usage)
     if usage is not None and usage["should_limit"]:
         headers["Retry-After"] = str(_retry_after(usage))
         raise ApiError(
