@@ -121,8 +121,8 @@ def withdraw(
     # Withdraw permission or a freeze (of the account or its main account) that
     # committed since must still stop the debit, and a freeze that comes later waits.
     still_allowed = ApiKey.objects.select_for_update().filter(pk=apikey.pk, can_withdraw=True)
-    owners = User.objects.select_for_update().filter(pk__in=[account.pk, account.parent_id])
-    owners = {user.pk: user for user in owners.order_by("pk")}
+    locked = User.objects.select_for_update().filter(pk__in=[account.pk, account.parent_id])
+    owners = {user.pk: user for user in locked.order_by("pk")}
     owner = owners.get(account.pk)
     if owner is not None:
         owner.parent = owners.get(account.parent_id)
