@@ -41,9 +41,20 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
-def payload(timestamp: str, method: str, path_with_query: str, body: bytes = b"") -> bytes:
-    """What gets signed: timestamp + METHOD + path_with_query + body, with no separators."""
-    return f"{timestamp}{method.upper()}{path_with_query}".encode() + body
+def payload(
+    timestamp: str,
+    api_key: str,
+    recv_window: str,
+    method: str,
+    path_with_query: str,
+    body: bytes = b"",
+) -> bytes:
+    """What gets signed: timestamp + api_key + recv_window + METHOD + path_with_query + body.
+
+    UTF-8, no separators. ``recv_window`` is the X-API-RECV-WINDOW header exactly as
+    sent, "" when the request has none.
+    """
+    return f"{timestamp}{api_key}{recv_window}{method.upper()}{path_with_query}".encode() + body
 
 
 def hmac_signature(secret: str, message: bytes) -> str:
@@ -91,13 +102,15 @@ class Client:
 
     def signed_headers(self, method: str, path_with_query: str, body: bytes = b"") -> dict:
         timestamp = self.timestamp()
+        window = str(self.recv_window) if self.recv_window else ""
+        message = payload(timestamp, self.api_key, window, method, path_with_query, body)
         headers = {
             "X-API-KEY": self.api_key,
             "X-API-TIMESTAMP": timestamp,
-            "X-API-SIGNATURE": self.sign(payload(timestamp, method, path_with_query, body)),
+            "X-API-SIGNATURE": self.sign(message),
         }
-        if self.recv_window:
-            headers["X-API-RECV-WINDOW"] = str(self.recv_window)
+        if window:
+            headers["X-API-RECV-WINDOW"] = window
         return headers
 
     # -- requests --------------------------------------------------------------------
@@ -120,7 +133,8 @@ class Client:
                 return json.load(response)
         except urllib.error.HTTPError as refused:
             self.last_headers = dict(refused.headers.items())
-            raise _api_error(refused) from None
+            with refused:  # closes the connection the error holds
+                raise _api_error(refused) from None
 
     def get(self, path: str, **params) -> dict:
         return self.request("GET", path, params=params or None)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from apikeys.auth import PAYLOAD_FORMULA, signature_payload
 from apikeys.keys import hmac_signature
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
@@ -40,7 +41,8 @@ def error_codes() -> list[tuple[int, str, str, str]]:
             401,
             "invalid_signature",
             "The signature does not match the payload the server built.",
-            "Sign timestamp + METHOD + path_with_query + body exactly as sent; use the tool below.",
+            f"Sign {PAYLOAD_FORMULA} exactly as sent (recv_window empty when you send no "
+            "such header); use the tool below.",
         ),
         (
             401,
@@ -94,8 +96,17 @@ def error_codes() -> list[tuple[int, str, str, str]]:
         (
             429,
             "rate_limited",
-            f"More than {settings.APIKEY_RATE_LIMIT_PER_MINUTE} requests a minute with this key.",
+            f"More than {settings.APIKEY_RATE_LIMIT_PER_MINUTE} requests a minute with this key, "
+            f"or more than {settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP} failed "
+            "authentications a minute from this address (IPv6: this /64).",
             "Wait the seconds in Retry-After; watch X-RateLimit-Remaining.",
+        ),
+        (
+            503,
+            "service_unavailable",
+            "A store the checks need (the cache of the replay guard and rate limits) is "
+            "down: the server refuses rather than let a request through unchecked.",
+            "Retry after the seconds in Retry-After, with a new timestamp and signature.",
         ),
     ]
 
@@ -119,18 +130,25 @@ def examples(base_url: str) -> dict[str, str]:
 # A worked example with a made-up secret, so that an implementation can be checked
 # against known output before it ever talks to the server.
 EXAMPLE_SECRET = "aps_ExampleOnlyNeverUseThisSecretForAnythingReal0000"
+EXAMPLE_API_KEY = "apk_ExampleOnlyNotARealKey00000000003lZeJ3"
 
 
 def worked_example() -> dict[str, str]:
-    timestamp, method, path = "1767225600000", "POST", "/api/v1/orders"
-    body = '{"symbol":"BTCUSDT","side":"buy","type":"limit","price":"65000","quantity":"0.01"}'
-    payload = f"{timestamp}{method}{path}{body}"
+    parts = {
+        "timestamp": "1767225600000",
+        "api_key": EXAMPLE_API_KEY,
+        "recv_window": "5000",
+        "method": "POST",
+        "path_with_query": "/api/v1/orders",
+        "body": (
+            '{"symbol":"BTCUSDT","side":"buy","type":"limit","price":"65000","quantity":"0.01"}'
+        ),
+    }
+    payload = signature_payload(**parts | {"body": parts["body"].encode()})
     return {
+        **parts,
         "secret": EXAMPLE_SECRET,
-        "timestamp": timestamp,
-        "method": method,
-        "path": path,
-        "body": body,
-        "payload": payload,
-        "signature": hmac_signature(EXAMPLE_SECRET, payload.encode()),
+        "path": parts["path_with_query"],
+        "payload": payload.decode(),
+        "signature": hmac_signature(EXAMPLE_SECRET, payload),
     }

@@ -1,7 +1,7 @@
 from django import forms
-from django.conf import settings
 
 from accounts.forms import TwoFactorForm
+from apikeys.auth import ApiError, recv_window_ms
 from apikeys.whitelist import IpWhitelist, WhitelistError
 
 
@@ -24,13 +24,23 @@ class SignatureCheckForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     timestamp = forms.CharField(label="Timestamp (ms)", max_length=20, strip=False)
-    recv_window = forms.IntegerField(
+    recv_window = forms.CharField(
         label="Receive window (ms)",
         required=False,
-        min_value=1,
-        max_value=settings.API_MAX_RECV_WINDOW_MS,
+        max_length=20,
+        help_text="X-API-RECV-WINDOW exactly as sent; empty when you send no such header.",
     )
     signature = forms.CharField(label="Signature", max_length=200)
+
+    def clean_recv_window(self):
+        # The same rule as the API's: a bad window there is a 400, not a signature miss.
+        raw = self.cleaned_data["recv_window"]
+        if raw:
+            try:
+                recv_window_ms(raw)
+            except ApiError as refused:
+                raise forms.ValidationError(refused.message) from None
+        return raw
 
     def clean_body(self):
         # Browsers send a textarea's line breaks as CRLF; the bot most likely signed LF.

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.addressbook import address_management_on, in_address_book
-from accounts.models import Asset, Balance
+from accounts.models import Asset, Balance, User
 from apikeys import auth
 from apikeys.models import ApiKey
 
@@ -30,7 +30,7 @@ class AddressNotWhitelisted(Exception):
 
 
 class KeyNoLongerAllowed(Exception):
-    """The key was deleted, lost Withdraw, or its sub-account was frozen mid-request."""
+    """The key was deleted or lost Withdraw, or its account or main account was frozen."""
 
 
 class InsufficientBalance(Exception):
@@ -118,11 +118,15 @@ def withdraw(
     if address_management_on(book_owner) and not in_address_book(book_owner, asset, address):
         raise AddressNotWhitelisted
     # Authentication checked the key before this transaction began; a delete, a lost
-    # Withdraw permission or a freeze that committed since must still stop the debit.
-    still_allowed = ApiKey.objects.select_for_update().filter(
-        pk=apikey.pk, can_withdraw=True, user__is_frozen=False
-    )
-    if not still_allowed.exists():
+    # Withdraw permission or a freeze (of the account or its main account) that
+    # committed since must still stop the debit, and a freeze that comes later waits.
+    still_allowed = ApiKey.objects.select_for_update().filter(pk=apikey.pk, can_withdraw=True)
+    locked = User.objects.select_for_update().filter(pk__in=[account.pk, account.parent_id])
+    owners = {user.pk: user for user in locked.order_by("pk")}
+    owner = owners.get(account.pk)
+    if owner is not None:
+        owner.parent = owners.get(account.parent_id)
+    if owner is None or not still_allowed.exists() or auth.owner_refusal(owner) is not None:
         raise KeyNoLongerAllowed
     balance = Balance.objects.select_for_update().filter(user=account, asset=asset).first()
     available = balance.amount if balance else Decimal(0)
@@ -171,24 +175,33 @@ def check_signature(
     body: str,
     timestamp: str,
     signature: str,
-    recv_window: int | None = None,
+    recv_window: str = "",
 ) -> SignatureCheck:
     """Answer the two questions support hears most: is my payload right, is my clock?
 
-    The key must belong to ``user`` or one of its sub-accounts. The tool says whether a
-    signature matches, never what the right signature would be: that would let anyone
-    holding a session sign requests without the secret.
+    The key must belong to ``user`` or one of its sub-accounts. The payload is built by
+    the very function authentication uses. The tool says whether a signature matches,
+    never what the right signature would be: that would let anyone holding a session
+    sign requests without the secret.
     """
     check = SignatureCheck(server_ms=auth.now_ms())
     typed_method, method = method, method.strip().upper()  # as the server always has it
-    check.recv_window = recv_window or settings.API_DEFAULT_RECV_WINDOW_MS
+    api_key = api_key.strip()
+    check.recv_window = auth.recv_window_ms(recv_window or None)  # the form checked it
+    parts = {
+        "timestamp": timestamp,
+        "api_key": api_key,
+        "recv_window": recv_window,
+        "method": method,
+        "path_with_query": path,
+        "body": body.encode(),
+    }
+    payload = auth.signature_payload(**parts)
     check.parts = [
-        ("timestamp", timestamp),
-        ("method", method),
-        ("path_with_query", path),
-        ("body", body),
+        (name, value.decode() if isinstance(value, bytes) else value)
+        for name, value in parts.items()
     ]
-    check.payload = f"{timestamp}{method}{path}{body}"
+    check.payload = payload.decode()
     if timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16:
         ts = int(timestamp)
         check.offset_ms = ts - check.server_ms
@@ -204,14 +217,13 @@ def check_signature(
 
     apikey = (
         ApiKey.objects.visible_to(user)
-        .filter(api_key=api_key.strip())
+        .filter(api_key=api_key)
         .only("id", "key_type", "secret_encrypted", "public_key")
         .first()
     )
     if apikey is not None:
         check.key_found = True
         check.key_type = apikey.get_key_type_display()
-        payload = auth.signature_payload(timestamp, method, path, body.encode())
         check.matches = auth.verify_signature(apikey, payload, signature.strip())
         if not check.matches:
             check.hints.extend(

@@ -9,8 +9,9 @@ which most JSON libraries turn into binary floats.
 import json
 import re
 from decimal import Decimal
+from functools import wraps
 
-from apikeys.auth import invalid_request
+from apikeys.auth import ApiError, invalid_request
 
 # At most 15 integer digits and 18 decimal places: fits the 36/18 decimal columns
 # with room to spare, and anything larger is a bug in the bot, not an order.
@@ -65,6 +66,30 @@ def json_object(request, *, required: tuple[str, ...], optional: tuple[str, ...]
         if name not in data:
             raise invalid_request(name, "is required.")
     return data
+
+
+def query_params(*allowed: str):
+    """Declare the query parameters a view takes (none: ``@query_params()``).
+
+    Every API view declares its own, so that an unknown parameter (usually a typo,
+    "sym" for "symbol") is a 400 naming it on every endpoint alike, never ignored. The
+    view finds the parameters in ``request.params``. Put it under
+    ``@api_key_required``: the refusal then carries the key's rate-limit headers.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                request.params = query(request, allowed=allowed)
+            except ApiError as refusal:
+                return refusal.response()
+            return view(request, *args, **kwargs)
+
+        wrapper.query_params = allowed
+        return wrapper
+
+    return decorator
 
 
 def query(request, *, allowed: tuple[str, ...]) -> dict[str, str]:

@@ -35,6 +35,7 @@ from . import docs as api_docs
 from . import services, validation
 from .forms import SignatureCheckForm, WhitelistUsedIpForm
 from .models import Order, Withdrawal
+from .validation import query_params
 
 ORDERS_PAGE = 50
 ORDERS_MAX_PAGE = 500
@@ -101,12 +102,14 @@ def _withdrawal_json(withdrawal: Withdrawal) -> dict:
 
 
 @api_methods("GET")
+@query_params()
 def server_time(request):
     return JsonResponse({"server_time": auth.now_ms()}, headers={"Cache-Control": "no-store"})
 
 
 @api_methods("GET")
 @api_key_required("read")
+@query_params()
 def key_info(request):
     key = request.apikey
     return JsonResponse(
@@ -124,6 +127,7 @@ def key_info(request):
 
 @api_methods("GET")
 @api_key_required("read")
+@query_params()
 def account(request):
     user = request.account
     balances = list(user.balances.select_related("asset"))
@@ -154,11 +158,12 @@ def orders(request):
 
 
 @api_key_required("read")
+@query_params("symbol", "status", "limit")
 def list_orders(request):
-    params = validation.query(request, allowed=("symbol", "status", "limit"))
+    params = request.params
     found = request.account.orders.all()
     if "symbol" in params:
-        found = found.filter(symbol=params["symbol"])
+        found = found.filter(symbol=_market_symbol(params))
     if "status" in params:
         found = found.filter(status=validation.choice(params, "status", Order.Status.values))
     limit = validation.whole_number(params, "limit", default=ORDERS_PAGE, maximum=ORDERS_MAX_PAGE)
@@ -166,15 +171,12 @@ def list_orders(request):
 
 
 @api_key_required("trade")
+@query_params()
 def place_order(request):
     data = validation.json_object(
         request, required=("symbol", "side", "type", "quantity"), optional=("price",)
     )
-    symbol = validation.text(data, "symbol", max_length=24)
-    if services.base_asset(symbol) is None:
-        raise invalid_request(
-            "symbol", f"is not a market here; markets are {', '.join(services.market_symbols())}."
-        )
+    symbol = _market_symbol(data)
     side = validation.choice(data, "side", Order.Side.values)
     order_type = validation.choice(data, "type", Order.Type.values)
     quantity = validation.positive_decimal(data, "quantity")
@@ -197,8 +199,19 @@ def place_order(request):
     return JsonResponse({"order": _order_json(order)}, status=201)
 
 
+def _market_symbol(data: dict) -> str:
+    """The "symbol" of an order or of an order listing's filter: a market here."""
+    symbol = validation.text(data, "symbol", max_length=24)
+    if services.base_asset(symbol) is None:
+        raise invalid_request(
+            "symbol", f"is not a market here; markets are {', '.join(services.market_symbols())}."
+        )
+    return symbol
+
+
 @api_methods("DELETE")
 @api_key_required("trade")
+@query_params()
 def cancel_order(request, order_id):
     order = _get_order_or_404(request.account, order_id)
     if order is None:
@@ -225,14 +238,17 @@ def withdrawals(request):
 
 
 @api_key_required("read")
+@query_params("limit")
 def list_withdrawals(request):
-    params = validation.query(request, allowed=("limit",))
-    limit = validation.whole_number(params, "limit", default=ORDERS_PAGE, maximum=ORDERS_MAX_PAGE)
+    limit = validation.whole_number(
+        request.params, "limit", default=ORDERS_PAGE, maximum=ORDERS_MAX_PAGE
+    )
     found = request.account.withdrawals.select_related("asset")[:limit]
     return JsonResponse({"withdrawals": [_withdrawal_json(w) for w in found]})
 
 
 @api_key_required("withdraw")
+@query_params()
 def withdraw(request):
     data = validation.json_object(request, required=("asset", "amount", "address"))
     symbol = validation.text(data, "asset", max_length=12)
@@ -299,6 +315,8 @@ def _docs_page(request, *, form=None, check=None, status=200):
         "max_window": settings.API_MAX_RECV_WINDOW_MS,
         "max_ahead": settings.API_MAX_CLOCK_AHEAD_MS,
         "rate_limit": settings.APIKEY_RATE_LIMIT_PER_MINUTE,
+        "failure_budget": settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP,
+        "payload_formula": auth.PAYLOAD_FORMULA,
     }
     return render(request, "api/docs.html", ctx, status=status)
 

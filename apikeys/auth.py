@@ -3,7 +3,8 @@
 The scheme (DESIGN.md, "Signed requests")::
 
     X-API-KEY, X-API-TIMESTAMP (Unix ms), X-API-RECV-WINDOW (optional), X-API-SIGNATURE
-    payload = timestamp + METHOD + path_with_query + body
+    payload = timestamp + api_key + recv_window + METHOD + path_with_query + body
+              (recv_window: the header as sent, empty when absent)
     HMAC-SHA256: lowercase hex;  Ed25519: base64
 
 Checks run cheapest first, and nothing that needs the database runs before the request
@@ -17,6 +18,8 @@ The API's views declare what they need with ``@api_key_required("read" | "trade"
 """
 
 import hashlib
+import ipaddress
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 
 from accounts.net import client_ip, valid_ip_or_none
 from api.usage import record_request
@@ -51,6 +55,9 @@ AUDITED_REFUSALS = {
     "rate_limited",
 }
 AUDIT_REFUSAL_INTERVAL_SECONDS = 60
+SERVICE_UNAVAILABLE_RETRY_SECONDS = 5
+
+logger = logging.getLogger(__name__)
 
 
 def now_ms() -> int:
@@ -101,17 +108,35 @@ class Authenticated:
 # --- The payload ---------------------------------------------------------------------
 
 
-def signature_payload(timestamp: str, method: str, path_with_query: str, body: bytes) -> bytes:
-    """The exact bytes a client signs: timestamp + METHOD + path_with_query + body."""
-    return f"{timestamp}{method}{path_with_query}".encode() + body
+PAYLOAD_FORMULA = "timestamp + api_key + recv_window + METHOD + path_with_query + body"
+
+
+def signature_payload(
+    *,
+    timestamp: str,
+    api_key: str,
+    recv_window: str,
+    method: str,
+    path_with_query: str,
+    body: bytes,
+) -> bytes:
+    """The exact bytes a client signs: PAYLOAD_FORMULA, UTF-8, no separators.
+
+    ``recv_window`` is the X-API-RECV-WINDOW header exactly as sent, "" when there is
+    none. The key and the window are signed so that neither can be swapped on a
+    captured request. Authentication and the docs' "Test a signature" tool both build
+    the payload here; api/client.py (which stands alone) has its twin.
+    """
+    return f"{timestamp}{api_key}{recv_window}{method}{path_with_query}".encode() + body
 
 
 def request_path(request) -> str:
     """The path and query string as the client sent them in the request line.
 
-    gunicorn (RAW_URI) and uWSGI (REQUEST_URI) pass the request line's target through
-    untouched; elsewhere (runserver, the test client) Django's rebuilt path is the same
-    for every path a client would sign (ASCII, no needless percent-escapes).
+    gunicorn (RAW_URI), uWSGI (REQUEST_URI) and, through api/devserver.py, Django's
+    runserver (RAW_URI) pass the request line's target through untouched. Elsewhere
+    (the test client, live-server tests) Django's rebuilt path is the same for every
+    path without needless percent-escapes.
     """
     for name in ("RAW_URI", "REQUEST_URI"):
         raw = request.META.get(name)
@@ -130,7 +155,23 @@ def verify_signature(apikey: ApiKey, payload: bytes, signature: str) -> bool:
 
 
 def authenticate(request, permission: str) -> Authenticated:
-    """The key and account behind ``request``, or ApiError with the design's code."""
+    """The key and account behind ``request``, or ApiError with the design's code.
+
+    Every answer carries X-RateLimit-Limit and X-RateLimit-Remaining: once the signature
+    checks out, the key's budget; before that, the failed-authentication budget of the
+    client's address, the only limit such a request meets.
+    """
+    ip = client_ip(request)
+    try:
+        return _authenticate(request, permission, ip)
+    except ApiError as refusal:
+        if "X-RateLimit-Limit" not in refusal.headers:
+            usage = _failure_usage(request, ip, increment=False)
+            refusal.headers = {**_rate_headers(usage), **refusal.headers}
+        raise
+
+
+def _authenticate(request, permission: str, ip: str) -> Authenticated:
     api_key = _header(request, HEADER_API_KEY)
     timestamp = _header(request, HEADER_TIMESTAMP)
     signature = _header(request, HEADER_SIGNATURE)
@@ -145,7 +186,10 @@ def authenticate(request, permission: str) -> Authenticated:
     ]
     if missing:
         raise ApiError(401, "missing_credentials", f"Missing header(s): {', '.join(missing)}.")
-    recv_window = _recv_window(request)
+    recv_window_sent = (
+        _header(request, HEADER_RECV_WINDOW) if HEADER_RECV_WINDOW in request.headers else None
+    )
+    recv_window = recv_window_ms(recv_window_sent)
     ts = _timestamp(timestamp)
     if not keys.is_well_formed_api_key(api_key):
         # The checksum catches typos and made-up keys without touching the database.
@@ -153,8 +197,7 @@ def authenticate(request, permission: str) -> Authenticated:
     server_ms = now_ms()
     _check_window(ts, recv_window, server_ms)
     body = _body(request)
-    ip = client_ip(request)
-    _check_failure_budget(ip)
+    _check_failure_budget(request, ip)
 
     # get(), not first(): first() orders by the model's ordering, which costs a sort and
     # its compilation on every request for a column that is unique anyway.
@@ -163,50 +206,132 @@ def authenticate(request, permission: str) -> Authenticated:
     except ApiKey.DoesNotExist:
         apikey = None
     account = apikey.user if apikey else None
-    if apikey is None or not _account_active(account):
-        _count_failure(ip)
-        raise ApiError(401, "invalid_api_key", "This API key does not exist.")
+    owner_refused = owner_refusal(account) if apikey else None
+    if apikey is None or (owner_refused and owner_refused.code == "invalid_api_key"):
+        raise ApiError(
+            401, "invalid_api_key", "This API key does not exist.", headers=_failed(request, ip)
+        )
 
+    payload = signature_payload(
+        timestamp=timestamp,
+        api_key=api_key,
+        recv_window=recv_window_sent or "",
+        method=request.method,
+        path_with_query=request_path(request),
+        body=body,
+    )
     try:
-        payload = signature_payload(timestamp, request.method, request_path(request), body)
-        _check_key(apikey, payload, signature, ts, server_ms, ip)
+        if not verify_signature(apikey, payload, signature):
+            raise ApiError(
+                401,
+                "invalid_signature",
+                f"The signature does not match. Sign {PAYLOAD_FORMULA}, with no separators: "
+                "api_key as in X-API-KEY, recv_window exactly as in X-API-RECV-WINDOW (empty "
+                "when you send no such header), path and body exactly as sent. The API docs "
+                "have a tool to test a signature.",
+                headers=_failed(request, ip),
+            )
+        # Only after the signature: nobody but the key holder can spend a replay slot.
+        if not _first_use(apikey, payload, ts, recv_window, server_ms):
+            # A replay spends the address's failure budget, not the key's own limit: a
+            # captured request resent in a loop must not lock the key's owner out.
+            _failed(request, ip)
+            raise ApiError(
+                401,
+                "replayed_request",
+                "This exact request was already received; sign it anew.",
+                headers=_rate_headers(_key_usage(request, apikey, increment=False)),
+            )
         rate_headers = _check_rate_limit(request, apikey)
-        _check_permission(apikey, permission)
+        try:
+            _check_key_state(apikey, server_ms, ip)
+            _check_permission(apikey, permission)
+        except ApiError as refusal:
+            refusal.headers = {**rate_headers, **refusal.headers}
+            raise
     except ApiError as refusal:
-        if refusal.code == "invalid_signature":
-            _count_failure(ip)
         _audit_refusal(apikey, refusal, request, ip)
         raise
     return Authenticated(apikey=apikey, account=account, ip=ip, rate_headers=rate_headers)
 
 
-def _check_failure_budget(ip: str) -> None:
+def _check_failure_budget(request, ip: str) -> None:
     """Refuse, before any database work, an address that keeps failing to authenticate.
 
     API keys are public: without this, anyone could make us look up a key and check a
     signature (a query and a decryption) as fast as they can send requests. Only
-    failures count, per client address, so a flood can't lock a bot out elsewhere.
+    failures count, per client address (IPv6: per /64), so a flood can't lock a bot out
+    elsewhere; bots behind the same address share the budget, as the docs say.
     """
-    if (cache.get(_failure_key(ip)) or 0) >= settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP:
-        raise ApiError(
-            429,
-            "rate_limited",
-            "Too many failed authentications from this address; retry after 60 s.",
-            headers={"Retry-After": "60"},
-        )
+    usage = _failure_usage(request, ip, increment=False)
+    if usage is None or usage["count"] < usage["limit"]:
+        return
+    headers = _rate_headers(usage)
+    headers["Retry-After"] = str(_retry_after(usage))
+    raise ApiError(
+        429,
+        "rate_limited",
+        "Too many failed authentications from this address; retry after "
+        f"{headers['Retry-After']} s.",
+        headers=headers,
+    )
 
 
-def _count_failure(ip: str) -> None:
-    key = _failure_key(ip)
-    cache.add(key, 0, 60)
+def _failed(request, ip: str) -> dict:
+    """Count a failed authentication against the address; its budget's headers."""
+    return _rate_headers(_failure_usage(request, ip, increment=True))
+
+
+def _failure_usage(request, ip: str, *, increment: bool) -> dict | None:
+    return get_usage(
+        request,
+        group="api-auth-failures",
+        key=lambda _group, _request: address_group(ip),
+        rate=(settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP, 60),
+        increment=increment,
+    )
+
+
+def address_group(ip: str) -> str:
+    """The client address as the failure budget counts it: IPv4 per address, IPv6 per /64.
+
+    A /64 is what one subscriber gets (often a single device): counted per address, a
+    client could step through its 2**64 addresses and never run out of failures.
+    """
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, 60)
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
 
 
-def _failure_key(ip: str) -> str:
-    return f"api:auth-failures:{ip}"
+def _key_usage(request, apikey, *, increment: bool) -> dict | None:
+    return get_usage(
+        request,
+        group="api-key",
+        key=lambda _group, _request: str(apikey.pk),
+        rate=(settings.APIKEY_RATE_LIMIT_PER_MINUTE, 60),
+        increment=increment,
+    )
+
+
+def _rate_headers(usage: dict | None) -> dict:
+    if usage is None:  # RATELIMIT_ENABLE = False
+        return {}
+    return {
+        "X-RateLimit-Limit": str(usage["limit"]),
+        "X-RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
+    }
+
+
+def _retry_after(usage: dict) -> int:
+    # django-ratelimit's window still holds during the second it names as its end
+    # (time_left 0); the count starts afresh the second after.
+    return max(1, usage["time_left"] + 1)
 
 
 def _header(request, name: str) -> str:
@@ -214,16 +339,23 @@ def _header(request, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _recv_window(request) -> int:
-    raw = _header(request, HEADER_RECV_WINDOW)
-    if not raw:
+def recv_window_ms(sent: str | None) -> int:
+    """The receive window of an X-API-RECV-WINDOW header as sent; None: no header.
+
+    An empty header is malformed like any other, not a request for the default: the
+    header's text is signed, and "no header" and "empty header" must not be two
+    spellings of one request.
+    """
+    if sent is None:
         return settings.API_DEFAULT_RECV_WINDOW_MS
     maximum = settings.API_MAX_RECV_WINDOW_MS
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 0 < int(raw) <= maximum:
+    if not (sent.isascii() and sent.isdigit() and len(sent) <= 6) or not 0 < int(sent) <= maximum:
         raise invalid_request(
-            HEADER_RECV_WINDOW, f"must be a whole number of milliseconds from 1 to {maximum}."
+            HEADER_RECV_WINDOW,
+            f"must be a whole number of milliseconds from 1 to {maximum} (leave the header "
+            "out for the default).",
         )
-    return int(raw)
+    return int(sent)
 
 
 def _timestamp(raw: str) -> int:
@@ -260,71 +392,63 @@ def _body(request) -> bytes:
         raise invalid_request("body", "is too large.") from None
 
 
-def _account_active(account) -> bool:
-    # A deactivated account (or the deactivated parent of a sub-account) has no keys.
+def owner_refusal(account) -> ApiError | None:
+    """Why the keys of ``account`` do not work now, or None when they do.
+
+    A key works only while its account and, for a sub-account, the main account above
+    it are both active and not frozen: freezing a main account stops every key under
+    it. Authentication asks this; a withdrawal asks again under its lock, since a
+    freeze may commit in between. A deactivated account's keys do not exist (as if
+    deleted); a frozen account's keys exist but may do nothing.
+    """
     parent = account.parent
-    return account.is_active and (parent is None or parent.is_active)
+    if not account.is_active or (parent is not None and not parent.is_active):
+        return ApiError(401, "invalid_api_key", "This API key does not exist.")
+    if account.is_frozen:
+        which = "sub-account" if parent is not None else "account"
+        return ApiError(403, "permission_denied", f"This {which} is frozen.")
+    if parent is not None and parent.is_frozen:
+        return ApiError(403, "permission_denied", "This sub-account's main account is frozen.")
+    return None
 
 
-def _check_key(apikey, payload, signature, ts, server_ms, ip) -> None:
-    if not verify_signature(apikey, payload, signature):
-        raise ApiError(
-            401,
-            "invalid_signature",
-            "The signature does not match. Sign timestamp + METHOD + path_with_query + body "
-            "exactly as sent; the API docs have a tool to test a signature.",
-        )
-    # Only after the signature: nobody but the key holder can spend a replay slot.
-    if not _first_use(apikey, payload, ts, server_ms):
-        raise ApiError(
-            401, "replayed_request", "This exact request was already received; sign it anew."
-        )
+def _check_key_state(apikey, server_ms: int, ip: str) -> None:
     if apikey.is_expired(now=datetime.fromtimestamp(server_ms / 1000, tz=UTC)):
         raise ApiError(
             401, "key_expired", "This API key has expired; create a new one (or add a whitelist)."
         )
-    if apikey.user.is_frozen:
-        raise ApiError(403, "permission_denied", "This sub-account is frozen.")
+    if refused := owner_refusal(apikey.user):
+        raise refused
     if not apikey.allows_ip(ip):
         raise ApiError(
             403, "ip_not_allowed", f"Requests from {ip or 'this address'} are not whitelisted."
         )
 
 
-def _first_use(apikey, payload: bytes, ts: int, server_ms: int) -> bool:
-    """Remember this request until no window could accept it again.
+def _first_use(apikey, payload: bytes, ts: int, recv_window: int, server_ms: int) -> bool:
+    """Remember this request until its own window has closed.
 
-    The receive window is a header, outside the signature, so a captured request could
-    be resent with the largest window: remember it until ts + the largest window. The
-    payload (not the signature text) is the key, so a re-encoded signature is the same
-    request.
+    The window is signed: a captured request resent with a wider one no longer
+    verifies, so these exact bytes are accepted only while server time <= ts +
+    recv_window (their own window), and need remembering until then and no longer
+    (not until ts + the largest window, as when the window was outside the signature).
+    A second of slack covers the cache's whole-second expiry. The payload (not the
+    signature text) is the key, so a re-encoded signature is the same request.
     """
-    seconds = math.ceil((ts + settings.API_MAX_RECV_WINDOW_MS - server_ms) / 1000) + 1
+    seconds = math.ceil((ts + recv_window - server_ms) / 1000) + 1
     digest = hashlib.sha256(payload).hexdigest()
     return cache.add(f"api:seen:{apikey.pk}:{digest}", 1, max(1, seconds))
 
 
 def _check_rate_limit(request, apikey) -> dict:
-    limit = settings.APIKEY_RATE_LIMIT_PER_MINUTE
-    usage = get_usage(
-        request,
-        group="api-key",
-        key=lambda _group, _request: str(apikey.pk),
-        rate=(limit, 60),
-        increment=True,
-    )
-    if usage is None:  # RATELIMIT_ENABLE = False
-        return {}
-    headers = {
-        "X-RateLimit-Limit": str(usage["limit"]),
-        "X-RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
-    }
-    if usage["should_limit"]:
-        headers["Retry-After"] = str(max(1, usage["time_left"]))
+    usage = _key_usage(request, apikey, increment=True)
+    headers = _rate_headers(usage)
+    if usage is not None and usage["should_limit"]:
+        headers["Retry-After"] = str(_retry_after(usage))
         raise ApiError(
             429,
             "rate_limited",
-            f"Rate limit of {limit} requests per minute reached; retry after "
+            f"Rate limit of {usage['limit']} requests per minute reached; retry after "
             f"{headers['Retry-After']} s.",
             headers=headers,
         )
@@ -383,20 +507,35 @@ def api_key_required(permission: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             try:
-                auth = authenticate(request, permission)
-            except ApiError as refusal:
-                return refusal.response()
-            record_request(auth.apikey, auth.ip)
-            request.apikey, request.account = auth.apikey, auth.account
-            try:
-                response = view(request, *args, **kwargs)
-            except ApiError as refusal:
-                response = refusal.response()
-            for name, value in auth.rate_headers.items():
-                response.setdefault(name, value)
-            response["Cache-Control"] = "no-store"
-            return response
+                return _authenticated_view(view, permission, request, *args, **kwargs)
+            except RedisError:
+                # The replay guard, the rate limits and the failure budget live in the
+                # cache: without it, refuse rather than let a request through unguarded.
+                logger.exception("Signed API: the cache is unavailable")
+                return error_response(
+                    503,
+                    "service_unavailable",
+                    "The service is unavailable for a moment; retry in a few seconds.",
+                    headers={"Retry-After": str(SERVICE_UNAVAILABLE_RETRY_SECONDS)},
+                )
 
         return wrapper
 
     return decorator
+
+
+def _authenticated_view(view, permission, request, *args, **kwargs):
+    try:
+        auth = authenticate(request, permission)
+    except ApiError as refusal:
+        return refusal.response()
+    record_request(auth.apikey, auth.ip)
+    request.apikey, request.account = auth.apikey, auth.account
+    try:
+        response = view(request, *args, **kwargs)
+    except ApiError as refusal:
+        response = refusal.response()
+    for name, value in auth.rate_headers.items():
+        response.setdefault(name, value)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -28,6 +28,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 
 API_KEY_PREFIX = "apk_"
 SECRET_PREFIX = "aps_"
@@ -152,12 +153,34 @@ def parse_ed25519_public_key(text: str) -> str:
         raise ValueError("This is not an Ed25519 public key (PEM or base64).") from None
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("Only Ed25519 public keys are accepted.")
+    if is_weak_ed25519_key(key):
+        raise ValueError(
+            "This is a weak Ed25519 public key (a small-order point): signatures made "
+            "without any private key would pass with it. Paste the public key of a key "
+            "pair you generated."
+        )
     return public_pem_of(key)
 
 
+def is_weak_ed25519_key(key: Ed25519PublicKey) -> bool:
+    """True for a public key that signatures forged without a private key can pass.
+
+    OpenSSL accepts any encoding of a curve point as a public key, including the eight
+    points of small order (the identity AQAAAA…, 32 zero bytes, …): with those,
+    R = a small-order point and S = 0 verifies for any message. libsodium's check also
+    refuses non-canonical encodings and points outside the prime-order subgroup, which
+    no real key pair produces.
+    """
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return not crypto_core_ed25519_is_valid_point(raw)
+
+
 @lru_cache(maxsize=4096)
-def _load_public_key(pem: str) -> Ed25519PublicKey:
-    return serialization.load_pem_public_key(pem.encode())
+def _load_public_key(pem: str) -> Ed25519PublicKey | None:
+    """The stored key, or None when it is weak: one stored before weak keys were refused
+    verifies nothing."""
+    key = serialization.load_pem_public_key(pem.encode())
+    return None if is_weak_ed25519_key(key) else key
 
 
 # --- Signatures ----------------------------------------------------------------
@@ -178,9 +201,12 @@ def ed25519_signature(private_pem: str, payload: bytes) -> str:
 
 
 def verify_ed25519(public_pem: str, payload: bytes, signature: str) -> bool:
+    public_key = _load_public_key(public_pem)
+    if public_key is None:
+        return False
     try:
         raw = base64.b64decode(signature or "", validate=True)
-        _load_public_key(public_pem).verify(raw, payload)
+        public_key.verify(raw, payload)
     except (InvalidSignature, ValueError, binascii.Error):
         return False
     return True

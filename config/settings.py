@@ -288,7 +288,8 @@ if not APIKEY_ENCRYPTION_KEYS:
 API_DEFAULT_RECV_WINDOW_MS = 5000
 API_MAX_RECV_WINDOW_MS = 60000
 API_MAX_CLOCK_AHEAD_MS = 1000
-# Unknown keys and bad signatures each cost a lookup: an address gets this many a minute.
+# Unknown keys and bad signatures each cost a lookup: an address (IPv6: a /64) gets this
+# many a minute.
 API_AUTH_FAILURES_PER_MINUTE_PER_IP = env_int("API_AUTH_FAILURES_PER_MINUTE_PER_IP", 300)
 
 # --- Sub-accounts ----------------------------------------------------------

@@ -11,23 +11,25 @@ import urllib.request
 API_URL = os.environ.get("API_URL", "https://portal.example")
 API_KEY = os.environ["API_KEY"]
 API_SECRET = os.environ["API_SECRET"]
+RECV_WINDOW = os.environ.get("API_RECV_WINDOW", "")  # ms; "" sends no header, the default
 
 
 def signed_request(method, path_with_query, body=None):
     data = b"" if body is None else json.dumps(body).encode()
     timestamp = str(time.time_ns() // 1_000_000)
-    payload = timestamp.encode() + method.encode() + path_with_query.encode() + data
+    # timestamp + api_key + recv_window + METHOD + path_with_query + body, no separators
+    payload = (timestamp + API_KEY + RECV_WINDOW + method + path_with_query).encode() + data
     signature = hmac.new(API_SECRET.encode(), payload, hashlib.sha256).hexdigest()
+    headers = {
+        "X-API-KEY": API_KEY,
+        "X-API-TIMESTAMP": timestamp,
+        "X-API-SIGNATURE": signature,
+        "Content-Type": "application/json",
+    }
+    if RECV_WINDOW:
+        headers["X-API-RECV-WINDOW"] = RECV_WINDOW  # exactly what was signed
     request = urllib.request.Request(  # noqa: S310
-        API_URL + path_with_query,
-        data=data or None,
-        method=method,
-        headers={
-            "X-API-KEY": API_KEY,
-            "X-API-TIMESTAMP": timestamp,
-            "X-API-SIGNATURE": signature,
-            "Content-Type": "application/json",
-        },
+        API_URL + path_with_query, data=data or None, method=method, headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310

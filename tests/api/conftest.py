@@ -56,15 +56,15 @@ class SignedApi:
         sent = {}
         if key is not None:
             ts = str(self._unique_now_ms() if timestamp is None else timestamp)
+            window = "" if recv_window is None else str(recv_window)
+            message = reference.payload(ts, key.api_key, window, method, path, data)
             sent = {
                 "X-API-KEY": key.api_key,
                 "X-API-TIMESTAMP": ts,
-                "X-API-SIGNATURE": signature
-                if signature is not None
-                else signature_for(key, reference.payload(ts, method, path, data)),
+                "X-API-SIGNATURE": signature_for(key, message) if signature is None else signature,
             }
             if recv_window is not None:
-                sent["X-API-RECV-WINDOW"] = str(recv_window)
+                sent["X-API-RECV-WINDOW"] = window
         for name in omit:
             sent.pop(name, None)
         sent.update(headers or {})

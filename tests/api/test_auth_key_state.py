@@ -113,3 +113,33 @@ def test_whitelist_change_takes_effect_on_the_next_request(api):
     key.ip_whitelist = ["203.0.113.0/24"]
     key.save()
     assert error_code(api.get(key, "/api/v1/key", remote_addr="198.51.100.7")) == "ip_not_allowed"
+
+
+# --- A frozen main account stops its sub-accounts' keys too ----------------------------
+
+
+def test_key_of_a_frozen_main_account_is_refused(api, owner):
+    owner.is_frozen = True  # what the admin's "Is frozen" box does
+    owner.save()
+    response = api.get(ApiKeyFactory(user=owner), "/api/v1/account")
+    assert (response.status_code, error_code(response)) == (403, "permission_denied")
+    assert "frozen" in response.json()["error"]["message"]
+
+
+def test_key_of_a_sub_account_whose_main_account_is_frozen_is_refused(api, owner):
+    sub = SubaccountFactory(parent=owner)
+    owner.is_frozen = True
+    owner.save()
+    key = ApiKeyFactory(user=sub, can_trade=True)
+    order = {"symbol": "BTCUSDT", "side": "buy", "type": "market", "quantity": "1"}
+    for response in (api.get(key, "/api/v1/account"), api.post(key, "/api/v1/orders", order)):
+        assert (response.status_code, error_code(response)) == (403, "permission_denied")
+        assert "main account is frozen" in response.json()["error"]["message"]
+    assert not sub.orders.exists()
+
+
+def test_a_frozen_accounts_key_with_a_bad_signature_does_not_reveal_the_freeze(api, owner):
+    owner.is_frozen = True
+    owner.save()
+    key = ApiKeyFactory(user=SubaccountFactory(parent=owner))
+    assert error_code(api.get(key, "/api/v1/key", signature="0" * 64)) == "invalid_signature"

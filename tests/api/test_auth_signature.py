@@ -70,7 +70,7 @@ def test_wrong_secret_is_invalid_signature(api, key):
 
 
 def test_uppercase_hex_hmac_is_invalid_signature(api, key, frozen_clock):
-    good = signature_for(key, payload(str(frozen_clock.ms), "GET", "/api/v1/key"))
+    good = signature_for(key, payload(str(frozen_clock.ms), key.api_key, "", "GET", "/api/v1/key"))
     response = api.get(key, "/api/v1/key", timestamp=frozen_clock.ms, signature=good.upper())
     assert error_code(response) == "invalid_signature"
 
@@ -88,7 +88,7 @@ def test_ed25519_signature_that_is_not_base64_is_invalid(api):
 
 
 def _signed_for(api, key, method, path, body, frozen_clock):
-    return signature_for(key, payload(str(frozen_clock.ms), method, path, body))
+    return signature_for(key, payload(str(frozen_clock.ms), key.api_key, "", method, path, body))
 
 
 def test_signature_covers_the_body(api, frozen_clock):
@@ -123,7 +123,7 @@ def test_signed_path_is_the_request_target_as_sent_when_the_server_passes_it(
     # gunicorn passes the request line's target untouched (RAW_URI); Django alone would
     # rebuild /api/v1/%6Bey as /api/v1/key. The client signed what it sent.
     sent = "/api/v1/%6Bey"
-    signature = signature_for(key, payload(str(frozen_clock.ms), "GET", sent))
+    signature = signature_for(key, payload(str(frozen_clock.ms), key.api_key, "", "GET", sent))
     response = api.get(
         key, "/api/v1/key", timestamp=frozen_clock.ms, signature=signature, meta={"RAW_URI": sent}
     )

@@ -1,8 +1,10 @@
 """The /api-docs/ page: signing steps, examples, every error code."""
 
 import pytest
+from django.utils.html import escape
 
 from api import docs
+from apikeys import auth
 from apikeys.keys import hmac_signature
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +21,7 @@ ALL_CODES = [
     "address_not_whitelisted",
     "rate_limited",
     "invalid_request",
+    "service_unavailable",
 ]
 
 
@@ -38,7 +41,7 @@ def test_docs_show_the_signing_headers_and_the_window_rule(client):
     page = client.get("/api-docs/").content.decode()
     for header in ("X-API-KEY", "X-API-TIMESTAMP", "X-API-RECV-WINDOW", "X-API-SIGNATURE"):
         assert header in page
-    assert "timestamp + METHOD + path_with_query + body" in page
+    assert "timestamp + api_key + recv_window + METHOD + path_with_query + body" in page
     assert "server_time + 1000" in page
 
 
@@ -53,7 +56,15 @@ def test_examples_use_this_sites_address_and_carry_no_linter_pragmas(client):
 
 def test_worked_example_signature_is_right():
     worked = docs.worked_example()
-    assert worked["payload"] == worked["timestamp"] + "POST/api/v1/orders" + worked["body"]
+    assert worked["payload"] == (
+        worked["timestamp"] + worked["api_key"] + worked["recv_window"] + "POST/api/v1/orders"
+        + worked["body"]
+    )  # fmt: skip
+    assert worked["payload"].encode() == auth.signature_payload(
+        timestamp=worked["timestamp"], api_key=worked["api_key"],
+        recv_window=worked["recv_window"], method="POST", path_with_query="/api/v1/orders",
+        body=worked["body"].encode(),
+    )  # fmt: skip
     assert worked["signature"] == hmac_signature(worked["secret"], worked["payload"].encode())
     # A known answer, so that a change to the scheme can't slip by unnoticed.
     assert worked["signature"].startswith(
@@ -69,3 +80,18 @@ def test_signed_in_user_sees_the_test_tool(owner_client):
 def test_tool_shows_the_server_time_to_compare_with(owner_client, frozen_clock):
     page = owner_client.get("/api-docs/").content.decode()
     assert f"<code>{frozen_clock.ms}</code> ms" in page
+
+
+def test_the_worked_example_shows_every_part_of_the_payload(client):
+    page = client.get("/api-docs/").content.decode()
+    worked = docs.worked_example()
+    for part in ("api_key", "recv_window", "payload", "signature"):
+        assert escape(worked[part]) in page, part
+
+
+def test_docs_explain_the_failed_authentication_budget(client, settings):
+    settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP = 300
+    page = client.get("/api-docs/").content.decode()
+    assert "300 failed authentications a minute" in page
+    assert "/64" in page
+    assert "correctly signed requests" in page  # what it does to good keys there

@@ -103,7 +103,7 @@ def test_no_input_makes_the_api_fail(client, key, route, query, body, sign, head
     sent = {}
     if sign:
         timestamp = str(auth.now_ms() + drift)
-        message = reference.payload(timestamp, method, full_path, body)
+        message = reference.payload(timestamp, key.api_key, "", method, full_path, body)
         sent = {
             "X-API-KEY": key.api_key,
             "X-API-TIMESTAMP": timestamp,

@@ -61,6 +61,17 @@ def test_client_syncs_its_clock_with_the_server(live_server, trader_key):
     assert client.get("/api/v1/key")["alias"] == trader_key.alias
 
 
+def test_client_signs_the_recv_window_it_sends(live_server, trader_key):
+    client = Client(
+        live_server.url,
+        api_key=trader_key.api_key,
+        secret=trader_key.plain_secret,
+        recv_window=20000,
+    )
+    client.clock_offset_ms = -15_000  # late, but inside the 20 s window it signed
+    assert client.get("/api/v1/key")["alias"] == trader_key.alias
+
+
 def test_client_refuses_a_non_http_base_url():
     with pytest.raises(ValueError):
         Client("file:///etc", api_key="apk_x", secret="aps_x")
@@ -107,6 +118,18 @@ def test_curl_and_openssl_example_works(live_server, trader_key):
         env=env, capture_output=True, text=True, timeout=30, check=True,
     )  # fmt: skip
     assert json.loads(placed.stdout)["order"]["status"] == "open"
+
+
+@pytest.mark.skipif(
+    not (shutil.which("curl") and shutil.which("openssl")), reason="needs curl and openssl"
+)
+def test_curl_example_with_a_recv_window(live_server, trader_key):
+    env = example_env(live_server, trader_key) | {"API_RECV_WINDOW": "20000"}
+    read = subprocess.run(
+        ["sh", str(EXAMPLES / "sign.sh"), "GET", "/api/v1/orders?symbol=BTCUSDT"],
+        env=env, capture_output=True, text=True, timeout=30, check=True,
+    )  # fmt: skip
+    assert json.loads(read.stdout) == {"orders": []}
 
 
 @pytest.mark.skipif(

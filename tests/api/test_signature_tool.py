@@ -11,16 +11,18 @@ pytestmark = pytest.mark.django_db
 URL = "/api-docs/test-signature/"
 
 
-def form(key, *, timestamp, method="GET", path="/api/v1/account", body="", signature=None):
+def form(
+    key, *, timestamp, method="GET", path="/api/v1/account", body="", recv_window="", signature=None
+):
+    message = payload(str(timestamp), key.api_key, recv_window, method, path, body.encode())
     return {
         "api_key": key.api_key,
         "method": method,
         "path": path,
         "body": body,
         "timestamp": str(timestamp),
-        "signature": signature
-        if signature is not None
-        else signature_for(key, payload(str(timestamp), method, path, body.encode())),
+        "recv_window": recv_window,
+        "signature": signature if signature is not None else signature_for(key, message),
     }
 
 
@@ -37,9 +39,19 @@ def test_matching_signature_inside_the_window(owner_client, owner, frozen_clock)
 def test_payload_is_shown_in_its_parts(owner_client, owner, frozen_clock):
     key = ApiKeyFactory(user=owner)
     body = '{"symbol":"BTCUSDT"}'
-    data = form(key, timestamp=frozen_clock.ms, method="POST", path="/api/v1/orders", body=body)
+    data = form(
+        key,
+        timestamp=frozen_clock.ms,
+        method="POST",
+        path="/api/v1/orders",
+        body=body,
+        recv_window="2500",
+    )
     page = owner_client.post(URL, data).content.decode()
+    assert "✓ Matches" in page
     assert f'title="timestamp">{frozen_clock.ms}</span>' in page
+    assert f'title="api_key">{key.api_key}</span>' in page
+    assert 'title="recv_window">2500</span>' in page
     assert 'title="method">POST</span>' in page
     assert 'title="path_with_query">/api/v1/orders</span>' in page
     assert 'title="body">{&quot;symbol&quot;:&quot;BTCUSDT&quot;}</span>' in page
@@ -47,7 +59,9 @@ def test_payload_is_shown_in_its_parts(owner_client, owner, frozen_clock):
 
 def test_mismatch_gives_hints_and_never_the_right_signature(owner_client, owner, frozen_clock):
     key = ApiKeyFactory(user=owner)
-    right = signature_for(key, payload(str(frozen_clock.ms), "GET", "/api/v1/account"))
+    right = signature_for(
+        key, payload(str(frozen_clock.ms), key.api_key, "", "GET", "/api/v1/account")
+    )
     data = form(key, timestamp=frozen_clock.ms, signature=right.upper())
     page = owner_client.post(URL, data).content.decode()
     assert "✗ Does not match" in page
@@ -118,3 +132,42 @@ def test_lowercase_method_is_shown_as_the_server_signs_it(owner_client, owner, f
     page = owner_client.post(URL, data).content.decode()
     assert 'title="method">GET</span>' in page
     assert "✓ Matches" in page
+
+
+def test_the_tool_builds_the_payload_with_the_function_authentication_uses(
+    owner_client, owner, frozen_clock, monkeypatch
+):
+    built = []
+    real = auth.signature_payload
+
+    def spy(**parts):
+        built.append(parts)
+        return real(**parts)
+
+    monkeypatch.setattr(auth, "signature_payload", spy)
+    key = ApiKeyFactory(user=owner)
+    page = owner_client.post(URL, form(key, timestamp=frozen_clock.ms)).content.decode()
+    assert "✓ Matches" in page
+    assert built and built[0]["api_key"] == key.api_key and built[0]["recv_window"] == ""
+
+
+def test_a_window_left_empty_is_signed_as_empty_and_the_default_applies(
+    owner_client, owner, frozen_clock
+):
+    key = ApiKeyFactory(user=owner)
+    page = owner_client.post(URL, form(key, timestamp=frozen_clock.ms - 5001)).content.decode()
+    assert "✓ Matches" in page
+    assert "Outside the window" in page  # the default window is 5000 ms
+
+
+def test_a_window_signed_with_a_leading_zero_is_checked_as_typed(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    data = form(key, timestamp=frozen_clock.ms, recv_window="05000")
+    assert "✓ Matches" in owner_client.post(URL, data).content.decode()
+
+
+def test_a_window_that_is_not_a_number_is_a_form_error(owner_client, owner, frozen_clock):
+    key = ApiKeyFactory(user=owner)
+    response = owner_client.post(URL, form(key, timestamp=frozen_clock.ms, recv_window="5s"))
+    assert response.status_code == 400
+    assert "whole number of milliseconds" in response.content.decode()

@@ -251,3 +251,31 @@ def test_a_key_that_loses_withdraw_after_authenticating_debits_nothing(api, monk
     assert (response.status_code, error_code(response)) == (403, "permission_denied")
     assert balance(key.user) == Decimal("100")
     assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("frozen", ["sub-account", "main account"])
+def test_a_freeze_after_authenticating_debits_nothing(api, monkeypatch, frozen):
+    """Freezing the sub-account or its main account mid-request stops the debit."""
+    from accounts.models import User
+    from tests.factories import SubaccountFactory
+
+    sub = SubaccountFactory()
+    key = withdraw_key(user=sub)
+    usdt(sub, "100")
+    real_authenticate = auth.authenticate
+
+    def authenticate_then_freeze(request, permission):
+        authenticated = real_authenticate(request, permission)
+        User.objects.filter(pk=sub.pk if frozen == "sub-account" else sub.parent_id).update(
+            is_frozen=True
+        )
+        return authenticated
+
+    monkeypatch.setattr(auth, "authenticate", authenticate_then_freeze)
+    response = api.post(
+        key, "/api/v1/withdrawals", {"asset": "USDT", "amount": "5", "address": ADDRESS}
+    )
+    assert (response.status_code, error_code(response)) == (403, "permission_denied")
+    assert balance(sub) == Decimal("100")
+    assert not Withdrawal.objects.exists()

@@ -32,7 +32,8 @@ def test_signature_tool_shows_the_payload_and_the_verdict(page, live_server, own
     timestamp = str(auth.now_ms() - 2500)
     body = '{"symbol":"BTCUSDT","side":"buy","type":"market","quantity":"1"}'
     signature = hmac_signature(
-        key.plain_secret, payload(timestamp, "POST", "/api/v1/orders", body.encode())
+        key.plain_secret,
+        payload(timestamp, key.api_key, "10000", "POST", "/api/v1/orders", body.encode()),
     )
     if tamper:
         signature = signature.upper()
@@ -43,10 +44,13 @@ def test_signature_tool_shows_the_payload_and_the_verdict(page, live_server, own
     page.get_by_label("Path with query").fill("/api/v1/orders")
     page.get_by_label("Body").fill(body)
     page.get_by_label("Timestamp (ms)").fill(timestamp)
+    page.get_by_label("Receive window (ms)").fill("10000")
     page.get_by_label("Signature", exact=True).fill(signature)
     page.get_by_role("button", name="Test signature").click()
     result = page.get_by_test_id("signature-result")
-    expect(result.get_by_test_id("payload")).to_have_text(f"{timestamp}POST/api/v1/orders{body}")
+    expect(result.get_by_test_id("payload")).to_have_text(
+        f"{timestamp}{key.api_key}10000POST/api/v1/orders{body}"
+    )
     expect(result.get_by_test_id("timestamp-verdict")).to_contain_text("Inside the window")
     if tamper:
         expect(result.get_by_test_id("signature-verdict")).to_contain_text("Does not match")

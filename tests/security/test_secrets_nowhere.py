@@ -43,7 +43,7 @@ def create_on_page(client, owner, totp, *, alias, key_choice):
 
 def signed_get(client, key, *, secret=None, pem=None, signature=None, path="/api/v1/key"):
     ts = str(auth.now_ms())
-    message = reference.payload(ts, "GET", path)
+    message = reference.payload(ts, key.api_key, "", "GET", path)
     if signature is None:
         if pem:
             signature = reference.ed25519_signature(pem, message)
