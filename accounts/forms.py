@@ -14,7 +14,8 @@ class SignupForm(UserCreationForm):
 
     def clean_username(self):
         username = super().clean_username()
-        if "-" in username:
+        # Django 5.2 adds "already exists" itself and returns None: nothing left to check.
+        if username is not None and "-" in username:
             # Sub-accounts are named parent-name: a trader called alice-bot could
             # otherwise take the name of Alice's future sub-account "bot".
             raise forms.ValidationError("Use letters, digits and @ . + _ (no “-”).")

@@ -25,6 +25,16 @@ def balance_usdt(user) -> Decimal:
     return total_usdt(balances_of(user))
 
 
+def signup_throttled(request) -> bool:
+    """Count this sign-up attempt; True when its client IP has made too many.
+
+    Sign-up is anonymous: unthrottled it floods the logs and tells which names exist.
+    """
+    return is_ratelimited(
+        request, group="signup-ip", key="ip", rate=settings.SIGNUP_RATE_PER_IP, increment=True
+    )
+
+
 def login_throttled(request) -> bool:
     """Count this sign-in attempt; True when its username or client IP has had enough.
 

@@ -24,7 +24,7 @@ from .forms import (
     TwoFactorForm,
 )
 from .models import User
-from .services import balances_of, login_throttled, total_usdt
+from .services import balances_of, login_throttled, signup_throttled, total_usdt
 
 PENDING_LOGIN = "pending_login"
 PENDING_LOGIN_SECONDS = 300
@@ -47,12 +47,17 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    throttled = request.method == "POST" and signup_throttled(request)
+    if request.method == "POST" and not throttled and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome! Turn on two-factor authentication to use the API.")
         return redirect("accounts:security")
-    return render(request, "accounts/signup.html", {"form": form})
+    if throttled:
+        # Unbound: rendering a bound form's errors would validate it (a username oracle).
+        form = SignupForm(initial={k: request.POST.get(k, "") for k in ("username", "email")})
+    ctx = {"form": form, "throttled": throttled}
+    return render(request, "accounts/signup.html", ctx, status=429 if throttled else 200)
 
 
 @sensitive_post_parameters("password")
@@ -79,6 +84,10 @@ def login_view(request):
         # and no text in it may add a second parameter to the code step's URL.
         query = urlencode({"next": _next_url(request)})
         return redirect(f"{reverse('accounts:login_code')}?{query}")
+    if throttled:
+        # A bound form would validate itself as the page renders its errors: the
+        # password would be checked after all, and the page would say if it was right.
+        form = LoginForm(request, initial={"username": request.POST.get("username", "")})
     ctx = {
         "form": form,
         "throttled": throttled,

@@ -293,3 +293,6 @@ API_AUTH_FAILURES_PER_MINUTE_PER_IP = env_int("API_AUTH_FAILURES_PER_MINUTE_PER_
 
 # --- Sub-accounts ----------------------------------------------------------
 SUBACCOUNTS_MAX_PER_PARENT = env_int("SUBACCOUNTS_MAX_PER_PARENT", 20)
+
+# --- Issue 10: hostile input --------------------------------------------------
+SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "20/h")

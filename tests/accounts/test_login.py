@@ -180,3 +180,19 @@ def test_code_step_sends_a_verified_session_on_its_way(owner_client):
 def test_read_only_pages_refuse_post(owner_client):
     for page in ["/assets/", "/api-management/", "/accounts/security/", "/subaccounts/"]:
         assert owner_client.post(page).status_code == 405
+
+
+def test_a_throttled_login_never_checks_the_password(client, db, settings, monkeypatch):
+    settings.LOGIN_RATE_PER_USERNAME = "1/m"
+    user = UserFactory()
+    client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    checked = []
+    monkeypatch.setattr(
+        "django.contrib.auth.backends.ModelBackend.authenticate",
+        lambda *args, **kwargs: checked.append(1),
+    )
+    response = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    assert response.status_code == 429
+    # Rendering the refused form must not validate it: that would answer the guess.
+    assert checked == []
+    assert "correct username and password" not in response.content.decode()
