@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from accounts.mail import send_after_commit
 from accounts.services import balance_usdt
 
 from .models import Application
@@ -210,7 +211,7 @@ def decide_application(
         application.refresh_from_db()
         raise AlreadyDecided(f"{application.user} was already {application.status}.")
     application.refresh_from_db()
-    transaction.on_commit(lambda: send_decision_email(application))
+    send_after_commit(lambda: send_decision_email(application), what="review decision")
     return application
 
 
