@@ -1,3 +1,4 @@
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -25,6 +26,19 @@ def balance_usdt(user) -> Decimal:
     return total_usdt(balances_of(user))
 
 
+def throttle_username(raw: str) -> str:
+    """The name a throttle counts ``raw`` under: every spelling that signs in as one
+    account counts as one.
+
+    Django NFKC-normalises a username before it looks it up, so fullwidth or
+    mathematical-bold letters reach the same account. Case-folded after that (and
+    normalised again, since folding can undo it): usernames are unique whatever their
+    case, so "VICTIM1" is nobody else's name.
+    """
+    folded = unicodedata.normalize("NFKC", raw).casefold()
+    return unicodedata.normalize("NFKC", folded).strip()
+
+
 def signup_throttled(request) -> bool:
     """Count this sign-up attempt; True when its client IP has made too many.
 
@@ -40,7 +54,7 @@ def login_throttled(request) -> bool:
 
     Used by the portal's login and the admin's: both take a password.
     """
-    username = (request.POST.get("username") or "").strip().lower()
+    username = throttle_username(request.POST.get("username") or "")
     by_user = is_ratelimited(
         request,
         group="login-username",

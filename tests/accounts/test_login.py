@@ -196,3 +196,20 @@ def test_a_throttled_login_never_checks_the_password(client, db, settings, monke
     # Rendering the refused form must not validate it: that would answer the guess.
     assert checked == []
     assert "correct username and password" not in response.content.decode()
+
+
+# What NFKC (Django's username normalisation) turns into "victim1", and other cases.
+LOOKALIKES = ["ｖｉｃｔｉｍ１", "𝐯𝐢𝐜𝐭𝐢𝐦𝟏", "VICTIM1", "Ｖｉｃｔｉｍ1"]
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_lookalike_letters_count_against_the_same_username(client, db, settings, url):
+    settings.LOGIN_RATE_PER_USERNAME = f"{len(LOOKALIKES)}/m"
+    victim = UserFactory(username="victim1", is_staff=True)
+    for spelling in LOOKALIKES:
+        client.post(url, {"username": spelling, "password": "guess"}, REMOTE_ADDR="192.0.2.1")
+    # From a fresh address, so that only the per-username count can refuse it.
+    response = client.post(
+        url, {"username": victim.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.2"
+    )
+    assert response.status_code == 429
