@@ -74,7 +74,9 @@ def login_view(request):
             login(request, user)
             return redirect(_next_url(request))
         # The password was right; the session holds that fact, not the login,
-        # until the second step proves the code.
+        # until the second step proves the code. Under a new session key: a session
+        # id planted in the victim's browser must not receive it.
+        request.session.cycle_key()
         request.session[PENDING_LOGIN] = {
             "user_id": user.pk,
             "backend": user.backend,

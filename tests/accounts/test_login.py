@@ -213,3 +213,22 @@ def test_lookalike_letters_count_against_the_same_username(client, db, settings,
         url, {"username": victim.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.2"
     )
     assert response.status_code == 429
+
+
+def test_a_planted_session_id_does_not_receive_the_password_verified_state(client, owner, totp):
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    planted = SessionStore()
+    planted.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    password_step(client, owner)
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != planted.session_key
+
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    assert attacker.get("/accounts/login/code/")["Location"] == "/accounts/login/"
+    client.post("/accounts/login/code/", {"code": totp.code(owner)})
+    assert client.get("/assets/").status_code == 200
+    assert attacker.get("/assets/").status_code == 302
