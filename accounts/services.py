@@ -49,6 +49,31 @@ def signup_throttled(request) -> bool:
     )
 
 
+def password_recheck_throttled(request) -> bool:
+    """Count this re-check of the signed-in user's password; True when the user or the
+    client IP has had enough.
+
+    Every form that asks a signed-in user for their password again calls this before it
+    checks anything: a session must not become an unlimited password oracle, nor a way
+    to make the server run Argon2 at will.
+    """
+    by_user = is_ratelimited(
+        request,
+        group="password-recheck-user",
+        key=lambda _group, request: str(request.user.pk),
+        rate=settings.PASSWORD_RECHECK_RATE_PER_USER,
+        increment=True,
+    )
+    by_ip = is_ratelimited(
+        request,
+        group="password-recheck-ip",
+        key="ip",
+        rate=settings.PASSWORD_RECHECK_RATE_PER_IP,
+        increment=True,
+    )
+    return by_user or by_ip
+
+
 def login_throttled(request) -> bool:
     """Count this sign-in attempt; True when its username or client IP has had enough.
 

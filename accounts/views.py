@@ -24,7 +24,13 @@ from .forms import (
     TwoFactorForm,
 )
 from .models import User
-from .services import balances_of, login_throttled, signup_throttled, total_usdt
+from .services import (
+    balances_of,
+    login_throttled,
+    password_recheck_throttled,
+    signup_throttled,
+    total_usdt,
+)
 
 PENDING_LOGIN = "pending_login"
 PENDING_LOGIN_SECONDS = 300
@@ -144,8 +150,11 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
-def _security_page(request, *, regenerate_form=None, disable_form=None, status=200):
+def _security_page(
+    request, *, regenerate_form=None, disable_form=None, disable_refused="", status=200
+):
     ctx = {
+        "disable_refused": disable_refused,
         "has_2fa": twofactor.has_2fa(request.user),
         "backup_codes_left": twofactor.backup_codes_left(request.user),
         "regenerate_form": regenerate_form or TwoFactorForm(user=request.user, auto_id="regen_%s"),
@@ -226,6 +235,11 @@ def regenerate_backup_codes(request):
 @login_required
 @sensitive_post_parameters("password", "code")
 def disable_2fa(request):
+    if password_recheck_throttled(request):
+        # Refused before the password is hashed or the form bound (rendering a bound
+        # form would validate it).
+        refused = "Too many attempts. Wait a few minutes and try again."
+        return _security_page(request, disable_refused=refused, status=429)
     form = DisableTwoFactorForm(request.POST, user=request.user, auto_id="disable_%s")
     if form.is_valid():
         twofactor.disable_2fa(request.user)

@@ -296,3 +296,6 @@ SUBACCOUNTS_MAX_PER_PARENT = env_int("SUBACCOUNTS_MAX_PER_PARENT", 20)
 
 # --- Issue 10: hostile input --------------------------------------------------
 SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "20/h")
+# A signed-in user typing their password again (turning 2FA off): per user, per IP.
+PASSWORD_RECHECK_RATE_PER_USER = env_str("PASSWORD_RECHECK_RATE_PER_USER", "5/15m")
+PASSWORD_RECHECK_RATE_PER_IP = env_str("PASSWORD_RECHECK_RATE_PER_IP", "20/15m")
