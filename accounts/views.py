@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -40,7 +41,11 @@ BACKUP_CODES_SECONDS = 10 * 60
 
 
 def _next_url(request) -> str:
-    """Where to go after signing in: only ever a path on this site."""
+    """Where to go after signing in: only ever a path on this site.
+
+    Answered with HttpResponseRedirect, never redirect(): that would take "0" or
+    "accounts:login" for a view name to reverse, and fail on "0" with a 500.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
@@ -70,7 +75,7 @@ def signup(request):
 @never_cache
 def login_view(request):
     if request.user.is_authenticated and request.user.is_verified():
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     form = LoginForm(request, data=request.POST or None)
     throttled = request.method == "POST" and login_throttled(request)
     # A throttled attempt is refused before the password is even checked.
@@ -78,7 +83,7 @@ def login_view(request):
         user = form.get_user()
         if not twofactor.has_2fa(user):
             login(request, user)
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
         # The password was right; the session holds that fact, not the login,
         # until the second step proves the code. Under a new session key: a session
         # id planted in the victim's browser must not receive it.
@@ -123,7 +128,7 @@ def login_code(request):
     if request.user.is_authenticated and (
         request.user.is_verified() or not twofactor.has_2fa(request.user)
     ):
-        return redirect(_next_url(request))  # nothing left to prove
+        return HttpResponseRedirect(_next_url(request))  # nothing left to prove
     user = _pending_user(request)
     if user is None:
         request.session.pop(PENDING_LOGIN, None)
@@ -138,7 +143,7 @@ def login_code(request):
         if form.otp_device.persistent_id.startswith("otp_static"):
             left = twofactor.backup_codes_left(user)
             messages.warning(request, f"You signed in with a backup code. {left} left.")
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     ctx = {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")}
     return render(request, "accounts/login_code.html", ctx)
 

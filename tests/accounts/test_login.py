@@ -232,3 +232,15 @@ def test_a_planted_session_id_does_not_receive_the_password_verified_state(clien
     client.post("/accounts/login/code/", {"code": totp.code(owner)})
     assert client.get("/assets/").status_code == 200
     assert attacker.get("/assets/").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["0", ":", "accounts:login", "a:b:c"])
+def test_a_next_that_looks_like_a_view_name_is_a_plain_path_not_a_500(client, owner, totp, target):
+    # Found by tests/security/test_hostile_forms.py: redirect() took "0" for a view name.
+    response = password_step(client, owner, next=target)
+    assert response.status_code == 302
+    response = client.post("/accounts/login/code/", {"code": totp.code(owner), "next": target})
+    assert response.status_code == 302
+    # Taken as a relative path, or refused for the default: never looked up as a view.
+    assert response["Location"] in (target, "/api-management/")
+    assert response["Location"] != "/accounts/login/"
