@@ -4,7 +4,7 @@ from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import render
 from django_otp.admin import OTPAdminSite
 
-from accounts.services import login_throttled
+from accounts.services import login_throttled, password_recheck_throttled
 
 # Secret and key-material fields, by model. No admin accepts a lookup that reaches
 # one (see NoSecretLookups); tests/security/test_admin_secret_lookups.py fails on a
@@ -67,3 +67,14 @@ class PortalAdminSite(OTPAdminSite):
             ctx = {**self.each_context(request), "title": "Too many attempts"}
             return render(request, "admin/login_throttled.html", ctx, status=429)
         return super().login(request, extra_context)
+
+    def password_change(self, request, extra_context=None):
+        # The old password is a re-check like the portal's: throttled per user and IP.
+        if request.method == "POST" and password_recheck_throttled(request):
+            ctx = {
+                **self.each_context(request),
+                "title": "Too many attempts",
+                "refusal": "Too many password attempts. Wait a few minutes and try again.",
+            }
+            return render(request, "admin/login_throttled.html", ctx, status=429)
+        return super().password_change(request, extra_context)

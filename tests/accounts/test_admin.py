@@ -56,3 +56,17 @@ def test_admin_login_is_rate_limited_like_the_portals(client, db, settings):
     assert response.status_code == 429
     # Throttled before the password is checked: nothing tells whether it was right.
     assert "OTP" not in response.content.decode()
+
+
+def test_the_admin_password_change_is_a_throttled_password_recheck(db, settings, monkeypatch):
+    settings.PASSWORD_RECHECK_RATE_PER_USER = "2/15m"
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    client = verified_client(Client(), admin)
+    guess = {"old_password": "guess", "new_password1": "x" * 20, "new_password2": "x" * 20}
+    for _ in range(2):
+        assert client.post("/admin/password_change/", guess).status_code == 200
+    checked = []
+    monkeypatch.setattr(type(admin), "check_password", lambda self, raw: checked.append(raw))
+    response = client.post("/admin/password_change/", {**guess, "old_password": PASSWORD})
+    assert response.status_code == 429
+    assert checked == []
