@@ -1,7 +1,9 @@
+from django.contrib.admin import site
 from django.test import Client
 
+from accounts.models import User
 from tests.conftest import verified_client, with_2fa
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, SubaccountFactory, UserFactory
 
 
 def test_admin_refuses_a_superuser_whose_session_has_no_2fa(client, db):
@@ -70,3 +72,15 @@ def test_the_admin_password_change_is_a_throttled_password_recheck(db, settings,
     response = client.post("/admin/password_change/", {**guess, "old_password": PASSWORD})
     assert response.status_code == 429
     assert checked == []
+
+
+def test_a_note_with_control_characters_is_refused_in_the_admin_too(db, rf):
+    # The admin's user form is built from the model: the validator sits on the field.
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    sub = SubaccountFactory(note="desk")
+    request = rf.get("/")
+    request.user = admin
+    form_class = site._registry[User].get_form(request, sub)
+    form = form_class(instance=sub, data={"note": "a\x1bb", "username": sub.username})
+    assert not form.is_valid()
+    assert "control characters" in str(form.errors["note"])
