@@ -32,12 +32,15 @@ from api.models import KeyIpAddress
 from tests.conftest import Authenticator, verified_client, with_2fa
 from tests.factories import PASSWORD, SubaccountFactory, UserFactory
 from tests.security.conftest import role_client
-from tests.security.formfinder import find_forms
+from tests.security.formfinder import find_forms, parse_forms
 from tests.security.urlmap import every_route, is_signed_api, url_for
 
 # Whose form it is, when several users see it: the first of these who does.
 ROLE_ORDER = ("anon", "owner", "applicant", "no2fa", "pending", "admin")
 PHRASE = "a long and unusual pass phrase"
+# Named buttons that do something other than send the form (django-otp's "send me a
+# challenge" on the admin login).
+ALTERNATIVE_BUTTONS = {"otp_challenge"}
 
 # URLs that take a POST but show no form of their own, and why that is fine.
 NOT_A_FORM = {
@@ -104,6 +107,11 @@ def portal(world, settings):
     pages["owner"].append(f"/subaccounts/{empty_sub.subaccount.code}/")
     pages["admin"].append(f"/admin/reviews/application/{world.pending_application.pk}/change/")
     found = find_forms(clients, pages)
+    # django-otp's admin login adds its device choice once the password was right.
+    second = Client().post("/admin/login/", {"username": "root", "password": PASSWORD})
+    (admin_login,) = parse_forms(second.content.decode(), "/admin/login/", "anon")
+    assert "otp_device" in admin_login.fields
+    found[("otpadmin:login", "anon")] = admin_login
     forms = {}
     for (key, _role), form in sorted(found.items(), key=lambda i: ROLE_ORDER.index(i[0][1])):
         forms.setdefault(key, form)
@@ -143,9 +151,11 @@ def browser_value(name, field, *, role, user, session_key, serial):
     if field.kind == "checkbox":
         return field.values
     if field.kind in ("radio", "select"):
-        return field.values[:1] or field.options[:1]
+        # What is chosen, else the first real choice (not an empty "pick one").
+        return [v for v in field.values if v][:1] or [v for v in field.options if v][:1]
     if field.kind in ("submit", "image"):
-        return field.options[:1]
+        # The button a person presses to send the form, not an alternative action.
+        return [] if name in ALTERNATIVE_BUTTONS else field.options[:1]
     typed = {
         "code": lambda: code_for(role, user, session_key),
         "otp_token": lambda: code_for(role, user, session_key),
