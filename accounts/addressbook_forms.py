@@ -3,6 +3,7 @@ from django import forms
 from .addressbook import ADDRESS_PATTERN
 from .forms import TwoFactorForm
 from .models import Asset
+from .validators import plain_text
 
 
 class AddAddressForm(TwoFactorForm):
@@ -18,7 +19,12 @@ class AddAddressForm(TwoFactorForm):
             "wallet shows it."
         },
     )
-    label = forms.CharField(label="Label", max_length=50, help_text="e.g. Ledger, cold wallet")
+    label = forms.CharField(
+        label="Label",
+        max_length=50,
+        validators=[plain_text],
+        help_text="e.g. Ledger, cold wallet",
+    )
 
 
 class AddressManagementForm(TwoFactorForm):

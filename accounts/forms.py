@@ -14,7 +14,8 @@ class SignupForm(UserCreationForm):
 
     def clean_username(self):
         username = super().clean_username()
-        if "-" in username:
+        # Django 5.2 adds "already exists" itself and returns None: nothing left to check.
+        if username is not None and "-" in username:
             # Sub-accounts are named parent-name: a trader called alice-bot could
             # otherwise take the name of Alice's future sub-account "bot".
             raise forms.ValidationError("Use letters, digits and @ . + _ (no “-”).")
@@ -85,13 +86,29 @@ class LoginCodeForm(TwoFactorForm):
 
 
 class DisableTwoFactorForm(TwoFactorForm):
+    """Password and code, checked together and answered with one message.
+
+    Both are always checked, whichever is wrong: a form that stopped at a wrong
+    password (or answered differently) would be a password oracle for anyone holding
+    the session, and the code's throttle would grow only behind a right password.
+    The view throttles the attempts before this form runs (``password_recheck_throttled``).
+    """
+
+    WRONG = "The password or the code is not right."
     password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput)
 
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise forms.ValidationError("That password is not right.")
-        return password
+    def clean(self):
+        cleaned = forms.Form.clean(self)
+        if self.errors:
+            return cleaned  # a field left empty: nothing is checked, nothing is spent
+        password_ok = self.user.check_password(cleaned["password"])
+        try:
+            self.otp_device = verify_code(self.user, cleaned["code"])
+        except CodeRejected:
+            self.otp_device = None
+        if not (password_ok and self.otp_device):
+            raise forms.ValidationError(self.WRONG, code="wrong_password_or_code")
+        return cleaned
 
 
 class SetupCodeForm(forms.Form):

@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from .twofactor import has_2fa
 
@@ -34,3 +35,23 @@ class VerifiedSessionMiddleware:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:login_code')}?{query}")
         return None
+
+
+class PrivatePagesMiddleware:
+    """Every response to a signed-in user: ``Cache-Control: no-store, private``.
+
+    Balances, keys, the audit trail and the security settings are one person's: no
+    shared proxy may keep them, and no browser may show them again from its cache
+    after a sign-out (back button, a shared computer). One rule for every page, so a
+    new page can't forget it. Directives a view set (never_cache's) are kept.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

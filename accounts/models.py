@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .validators import plain_text
+
 # Sub-accounts get an address here: never e-mailed (notices go to the parent), but the
 # column is unique, and a reserved domain (RFC 2606) can't be anybody's real address.
 SUBACCOUNT_EMAIL_DOMAIN = "subaccount.invalid"
@@ -25,7 +27,7 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="subaccounts",
     )
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=200, blank=True, validators=[plain_text])
     # A frozen sub-account keeps its keys, but the REST API refuses them.
     is_frozen = models.BooleanField(default=False)
 
@@ -94,7 +96,7 @@ class WithdrawalAddress(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="withdrawal_addresses")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
     address = models.CharField(max_length=128)
-    label = models.CharField(max_length=50)
+    label = models.CharField(max_length=50, validators=[plain_text])
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

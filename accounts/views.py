@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -24,7 +25,13 @@ from .forms import (
     TwoFactorForm,
 )
 from .models import User
-from .services import balances_of, login_throttled, total_usdt
+from .services import (
+    balances_of,
+    login_throttled,
+    password_recheck_throttled,
+    signup_throttled,
+    total_usdt,
+)
 
 PENDING_LOGIN = "pending_login"
 PENDING_LOGIN_SECONDS = 300
@@ -34,7 +41,11 @@ BACKUP_CODES_SECONDS = 10 * 60
 
 
 def _next_url(request) -> str:
-    """Where to go after signing in: only ever a path on this site."""
+    """Where to go after signing in: only ever a path on this site.
+
+    Answered with HttpResponseRedirect, never redirect(): that would take "0" or
+    "accounts:login" for a view name to reverse, and fail on "0" with a 500.
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
@@ -47,19 +58,24 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    throttled = request.method == "POST" and signup_throttled(request)
+    if request.method == "POST" and not throttled and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome! Turn on two-factor authentication to use the API.")
         return redirect("accounts:security")
-    return render(request, "accounts/signup.html", {"form": form})
+    if throttled:
+        # Unbound: rendering a bound form's errors would validate it (a username oracle).
+        form = SignupForm(initial={k: request.POST.get(k, "") for k in ("username", "email")})
+    ctx = {"form": form, "throttled": throttled}
+    return render(request, "accounts/signup.html", ctx, status=429 if throttled else 200)
 
 
 @sensitive_post_parameters("password")
 @never_cache
 def login_view(request):
     if request.user.is_authenticated and request.user.is_verified():
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     form = LoginForm(request, data=request.POST or None)
     throttled = request.method == "POST" and login_throttled(request)
     # A throttled attempt is refused before the password is even checked.
@@ -67,9 +83,11 @@ def login_view(request):
         user = form.get_user()
         if not twofactor.has_2fa(user):
             login(request, user)
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
         # The password was right; the session holds that fact, not the login,
-        # until the second step proves the code.
+        # until the second step proves the code. Under a new session key: a session
+        # id planted in the victim's browser must not receive it.
+        request.session.cycle_key()
         request.session[PENDING_LOGIN] = {
             "user_id": user.pk,
             "backend": user.backend,
@@ -79,6 +97,10 @@ def login_view(request):
         # and no text in it may add a second parameter to the code step's URL.
         query = urlencode({"next": _next_url(request)})
         return redirect(f"{reverse('accounts:login_code')}?{query}")
+    if throttled:
+        # A bound form would validate itself as the page renders its errors: the
+        # password would be checked after all, and the page would say if it was right.
+        form = LoginForm(request, initial={"username": request.POST.get("username", "")})
     ctx = {
         "form": form,
         "throttled": throttled,
@@ -106,7 +128,7 @@ def login_code(request):
     if request.user.is_authenticated and (
         request.user.is_verified() or not twofactor.has_2fa(request.user)
     ):
-        return redirect(_next_url(request))  # nothing left to prove
+        return HttpResponseRedirect(_next_url(request))  # nothing left to prove
     user = _pending_user(request)
     if user is None:
         request.session.pop(PENDING_LOGIN, None)
@@ -121,7 +143,7 @@ def login_code(request):
         if form.otp_device.persistent_id.startswith("otp_static"):
             left = twofactor.backup_codes_left(user)
             messages.warning(request, f"You signed in with a backup code. {left} left.")
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     ctx = {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")}
     return render(request, "accounts/login_code.html", ctx)
 
@@ -133,8 +155,11 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
-def _security_page(request, *, regenerate_form=None, disable_form=None, status=200):
+def _security_page(
+    request, *, regenerate_form=None, disable_form=None, disable_refused="", status=200
+):
     ctx = {
+        "disable_refused": disable_refused,
         "has_2fa": twofactor.has_2fa(request.user),
         "backup_codes_left": twofactor.backup_codes_left(request.user),
         "regenerate_form": regenerate_form or TwoFactorForm(user=request.user, auto_id="regen_%s"),
@@ -215,6 +240,11 @@ def regenerate_backup_codes(request):
 @login_required
 @sensitive_post_parameters("password", "code")
 def disable_2fa(request):
+    if password_recheck_throttled(request):
+        # Refused before the password is hashed or the form bound (rendering a bound
+        # form would validate it).
+        refused = "Too many attempts. Wait a few minutes and try again."
+        return _security_page(request, disable_refused=refused, status=429)
     form = DisableTwoFactorForm(request.POST, user=request.user, auto_id="disable_%s")
     if form.is_valid():
         twofactor.disable_2fa(request.user)

@@ -11,8 +11,8 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
@@ -354,7 +354,7 @@ def whitelist_used_ip(request, code):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(back)
+        return HttpResponseRedirect(back)
     try:
         add_to_whitelist(
             owner=apikey.user,
@@ -369,7 +369,8 @@ def whitelist_used_ip(request, code):
         raise Http404 from None  # deleted meanwhile
     else:
         messages.success(request, f"{form.cleaned_data['ip']} is now on the key's whitelist.")
-    return redirect(back)
+    # Not redirect(): it would take a next of "0" for a view name (a 500).
+    return HttpResponseRedirect(back)
 
 
 def _key_page_url(apikey) -> str:

@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.forms import TwoFactorForm
+from accounts.validators import plain_text
 
 from . import keys
 from .models import ApiKey
@@ -23,6 +24,7 @@ class ApiKeyForm(TwoFactorForm):
     alias = forms.CharField(
         label="Alias Name",
         max_length=50,
+        validators=[plain_text],
         help_text="A name to tell your keys apart, e.g. “grid-bot”.",
     )
     can_trade = forms.BooleanField(label="Trade", required=False)

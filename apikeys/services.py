@@ -19,6 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from accounts.mail import send_after_commit
+
 from . import keys
 from .models import ApiKey, AuditEvent
 from .whitelist import IpWhitelist
@@ -341,4 +343,6 @@ def _notify(owner, actor, template: str, **ctx) -> None:
         return
     ctx.update(owner=owner, actor=actor)
     subject, _, body = render_to_string(template, ctx).strip().partition("\n")
-    transaction.on_commit(lambda: send_mail(subject.strip(), body.strip() + "\n", None, recipients))
+    send_after_commit(
+        lambda: send_mail(subject.strip(), body.strip() + "\n", None, recipients), what=template
+    )

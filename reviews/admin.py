@@ -186,6 +186,10 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def reject_view(self, request, object_id):
         application = self._application_to_decide(request, object_id)
+        if services.own_application_refusal(reviewer=request.user, application=application):
+            # No reason to ask for: the service would refuse it anyway.
+            self._report(request, services.Decisions(refused=[application]), verb="Rejected")
+            return HttpResponseRedirect(reverse("admin:reviews_application_changelist"))
         form = RejectForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             result = services.decide_applications(
@@ -216,8 +220,11 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Every field is read-only: the decision buttons replace "Save".
+        application = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
+            "own_refusal": application
+            and services.own_application_refusal(reviewer=request.user, application=application),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -269,4 +276,12 @@ class ApplicationAdmin(admin.ModelAdmin):
                 request,
                 f"Skipped {len(result.skipped)} already decided: {names}.",
                 messages.WARNING,
+            )
+        if result.refused:
+            names = ", ".join(str(a.user) for a in result.refused)
+            self.message_user(
+                request,
+                f"Not decided: {names} (your own account or one related to it). "
+                "Another officer must decide it.",
+                messages.ERROR,
             )

@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.forms import TwoFactorForm
+from accounts.validators import plain_text_lines
 
 from . import services
 
@@ -30,4 +31,6 @@ class RejectForm(forms.Form):
         label="Reason (shown to the trader)",
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         max_length=2000,
+        # Several lines are fine in a reason; other control characters are not.
+        validators=[plain_text_lines],
     )

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from accounts.mail import send_after_commit
 from accounts.services import balance_usdt
 
 from .models import Application
@@ -31,6 +32,10 @@ class ApplicationRefused(Exception):
 
 class AlreadyDecided(Exception):
     """Someone decided the application first; a decision is never overwritten."""
+
+
+class OwnApplication(Exception):
+    """The application is the reviewer's own account's, its parent's or a sub-account's."""
 
 
 # --- The SLA clock ------------------------------------------------------------
@@ -183,10 +188,27 @@ def application_panel(user, *, form=None, today: date | None = None) -> dict:
 
 @dataclass
 class Decisions:
-    """What a bulk decision did: the applications decided, and the ones skipped."""
+    """What a bulk decision did: the applications decided, the ones skipped (decided
+    already), and the ones refused (the reviewer's own, see ``own_application_refusal``)."""
 
     decided: list[Application] = field(default_factory=list)
     skipped: list[Application] = field(default_factory=list)
+    refused: list[Application] = field(default_factory=list)
+
+
+def own_application_refusal(*, reviewer, application: Application) -> str | None:
+    """Why ``reviewer`` may not decide ``application``, or None when they may.
+
+    Nobody decides for their own account, their parent's or one of their sub-accounts':
+    approving oneself would make the review a formality. The one rule: the admin asks it
+    to hide the decision buttons, and ``decide_application`` asks it before deciding.
+    """
+    account = application.user
+    if account.pk in (reviewer.pk, reviewer.parent_id) or account.parent_id == reviewer.pk:
+        return (
+            f"{account} is your own account or one related to it. Another officer must decide it."
+        )
+    return None
 
 
 @transaction.atomic
@@ -196,8 +218,12 @@ def decide_application(
     """Approve or reject ``application``, record who, when and why, and tell the trader.
 
     Raises AlreadyDecided when it was decided already, even by a request that got
-    there a moment earlier: the update only touches a pending row.
+    there a moment earlier: the update only touches a pending row. Raises
+    OwnApplication when ``decided_by`` may not decide it (``own_application_refusal``).
     """
+    refusal = own_application_refusal(reviewer=decided_by, application=application)
+    if refusal:
+        raise OwnApplication(refusal)
     note = note.strip()
     if not approve and not note:
         raise ValueError("A rejection needs a reason.")
@@ -210,7 +236,7 @@ def decide_application(
         application.refresh_from_db()
         raise AlreadyDecided(f"{application.user} was already {application.status}.")
     application.refresh_from_db()
-    transaction.on_commit(lambda: send_decision_email(application))
+    send_after_commit(lambda: send_decision_email(application), what="review decision")
     return application
 
 
@@ -227,6 +253,8 @@ def decide_applications(
             )
         except AlreadyDecided:
             result.skipped.append(application)
+        except OwnApplication:
+            result.refused.append(application)
         else:
             result.decided.append(application)
     return result

@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.forms import TwoFactorForm
+from accounts.validators import plain_text
 
 from .services import SubaccountError, check_new_subaccount
 
@@ -9,9 +10,10 @@ class SubaccountForm(TwoFactorForm):
     name = forms.CharField(
         label="Sub-account name",
         max_length=20,
+        validators=[plain_text],
         help_text="2–20 lowercase letters, digits or _. Shown as yourname-name.",
     )
-    note = forms.CharField(label="Note", max_length=200, required=False)
+    note = forms.CharField(label="Note", max_length=200, required=False, validators=[plain_text])
     field_order = ["name", "note", "code"]
 
     def clean_name(self):

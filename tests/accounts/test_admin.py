@@ -1,7 +1,9 @@
+from django.contrib.admin import site
 from django.test import Client
 
+from accounts.models import User
 from tests.conftest import verified_client, with_2fa
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, SubaccountFactory, UserFactory
 
 
 def test_admin_refuses_a_superuser_whose_session_has_no_2fa(client, db):
@@ -56,3 +58,29 @@ def test_admin_login_is_rate_limited_like_the_portals(client, db, settings):
     assert response.status_code == 429
     # Throttled before the password is checked: nothing tells whether it was right.
     assert "OTP" not in response.content.decode()
+
+
+def test_the_admin_password_change_is_a_throttled_password_recheck(db, settings, monkeypatch):
+    settings.PASSWORD_RECHECK_RATE_PER_USER = "2/15m"
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    client = verified_client(Client(), admin)
+    guess = {"old_password": "guess", "new_password1": "x" * 20, "new_password2": "x" * 20}
+    for _ in range(2):
+        assert client.post("/admin/password_change/", guess).status_code == 200
+    checked = []
+    monkeypatch.setattr(type(admin), "check_password", lambda self, raw: checked.append(raw))
+    response = client.post("/admin/password_change/", {**guess, "old_password": PASSWORD})
+    assert response.status_code == 429
+    assert checked == []
+
+
+def test_a_note_with_control_characters_is_refused_in_the_admin_too(db, rf):
+    # The admin's user form is built from the model: the validator sits on the field.
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    sub = SubaccountFactory(note="desk")
+    request = rf.get("/")
+    request.user = admin
+    form_class = site._registry[User].get_form(request, sub)
+    form = form_class(instance=sub, data={"note": "a\x1bb", "username": sub.username})
+    assert not form.is_valid()
+    assert "control characters" in str(form.errors["note"])

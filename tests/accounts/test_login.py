@@ -180,3 +180,67 @@ def test_code_step_sends_a_verified_session_on_its_way(owner_client):
 def test_read_only_pages_refuse_post(owner_client):
     for page in ["/assets/", "/api-management/", "/accounts/security/", "/subaccounts/"]:
         assert owner_client.post(page).status_code == 405
+
+
+def test_a_throttled_login_never_checks_the_password(client, db, settings, monkeypatch):
+    settings.LOGIN_RATE_PER_USERNAME = "1/m"
+    user = UserFactory()
+    client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    checked = []
+    monkeypatch.setattr(
+        "django.contrib.auth.backends.ModelBackend.authenticate",
+        lambda *args, **kwargs: checked.append(1),
+    )
+    response = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
+    assert response.status_code == 429
+    # Rendering the refused form must not validate it: that would answer the guess.
+    assert checked == []
+    assert "correct username and password" not in response.content.decode()
+
+
+# What NFKC (Django's username normalisation) turns into "victim1", and other cases.
+LOOKALIKES = ["ｖｉｃｔｉｍ１", "𝐯𝐢𝐜𝐭𝐢𝐦𝟏", "VICTIM1", "Ｖｉｃｔｉｍ1"]
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_lookalike_letters_count_against_the_same_username(client, db, settings, url):
+    settings.LOGIN_RATE_PER_USERNAME = f"{len(LOOKALIKES)}/m"
+    victim = UserFactory(username="victim1", is_staff=True)
+    for spelling in LOOKALIKES:
+        client.post(url, {"username": spelling, "password": "guess"}, REMOTE_ADDR="192.0.2.1")
+    # From a fresh address, so that only the per-username count can refuse it.
+    response = client.post(
+        url, {"username": victim.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.2"
+    )
+    assert response.status_code == 429
+
+
+def test_a_planted_session_id_does_not_receive_the_password_verified_state(client, owner, totp):
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    planted = SessionStore()
+    planted.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    password_step(client, owner)
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != planted.session_key
+
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    assert attacker.get("/accounts/login/code/")["Location"] == "/accounts/login/"
+    client.post("/accounts/login/code/", {"code": totp.code(owner)})
+    assert client.get("/assets/").status_code == 200
+    assert attacker.get("/assets/").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["0", ":", "accounts:login", "a:b:c"])
+def test_a_next_that_looks_like_a_view_name_is_a_plain_path_not_a_500(client, owner, totp, target):
+    # Found by tests/security/test_hostile_forms.py: redirect() took "0" for a view name.
+    response = password_step(client, owner, next=target)
+    assert response.status_code == 302
+    response = client.post("/accounts/login/code/", {"code": totp.code(owner), "next": target})
+    assert response.status_code == 302
+    # Taken as a relative path, or refused for the default: never looked up as a view.
+    assert response["Location"] in (target, "/api-management/")
+    assert response["Location"] != "/accounts/login/"

@@ -1,4 +1,7 @@
+import pytest
+
 from accounts.models import User
+from tests.factories import UserFactory
 
 
 def test_signup_creates_account_with_argon2_hash_and_signs_in(client, db, settings):
@@ -65,3 +68,32 @@ def test_signup_refuses_the_reserved_sub_account_mail_domain(client, db):
     response = client.post("/accounts/signup/", signup_data(email="alice-bot@subaccount.invalid"))
     assert "Enter your own e-mail address" in response.content.decode()
     assert not User.objects.filter(username="carol").exists()
+
+
+def signup_form(username, email, **extra):
+    phrase = "a long and unusual pass phrase"
+    return {"username": username, "email": email, "password1": phrase, "password2": phrase, **extra}
+
+
+@pytest.mark.parametrize("taken", ["demo", "DEMO"])
+def test_signup_with_taken_username_is_a_form_error_not_500(client, db, taken):
+    UserFactory(username="demo")
+    response = client.post("/accounts/signup/", signup_form(taken, "new@example.com"))
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert User.objects.filter(username__iexact="demo").count() == 1
+
+
+def test_signup_is_throttled_per_client_ip(client, db, settings):
+    settings.SIGNUP_RATE_PER_IP = "3/h"
+    for n in range(3):
+        client.post("/accounts/signup/", signup_form(f"user{n}", "bad"))
+    response = client.post("/accounts/signup/", signup_form("late", "late@example.com"))
+    assert response.status_code == 429
+    assert "Too many sign-ups" in response.content.decode()
+    assert not User.objects.filter(username="late").exists()
+    # Another address is not held back by this one's attempts.
+    other = client.post(
+        "/accounts/signup/", signup_form("other", "other@example.com"), REMOTE_ADDR="192.0.2.9"
+    )
+    assert other.status_code == 302

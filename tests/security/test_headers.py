@@ -100,3 +100,17 @@ def test_production_settings_send_hsts_for_a_year_and_secure_cookies():
 def test_development_settings_send_no_hsts(client, db):
     # HSTS on a laptop's http://127.0.0.1 would lock the browser out of it for a year.
     assert "Strict-Transport-Security" not in Client().get("/api/v1/time")
+
+
+def test_every_page_of_a_signed_in_user_is_no_store_and_private(world):
+    """Balances, keys, the audit trail, security settings: no cache may keep any of them."""
+    failures = []
+    for role in ("unverified", "owner", "admin"):
+        client = role_client(world, role)
+        for key in every_route():
+            url = url_for(key, world)
+            response = client.get(url)
+            directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+            if not {"no-store", "private"} <= directives:
+                failures.append(f"{role} GET {url} ({response.status_code}): {directives}")
+    assert not failures, "\n".join(failures)

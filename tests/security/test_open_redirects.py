@@ -89,3 +89,17 @@ def test_whitelist_used_ip_ignores_an_off_site_next(owner_client, owner, totp, t
         {"ip": "203.0.113.9", "code": totp.code(owner), "next": target},
     )
     assert response["Location"] == f"/api-management/keys/{key.code}/"
+
+
+@pytest.mark.parametrize("target", ["0", "x"])
+def test_whitelist_used_ip_takes_a_next_without_a_slash_as_a_path_not_a_view_name(
+    owner_client, owner, totp, target
+):
+    # Found by test_hostile_forms.py: redirect("0") looked for a view named "0" (a 500).
+    key = ApiKeyFactory(user=owner)
+    response = owner_client.post(
+        f"/api-management/keys/{key.code}/whitelist-used-ip/",
+        {"ip": "203.0.113.9", "code": totp.code(owner), "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == target
