@@ -24,7 +24,7 @@ from .forms import (
     TwoFactorForm,
 )
 from .models import User
-from .services import balances_of, login_throttled, total_usdt
+from .services import balances_of, login_throttled, total_usdt, transfers_of
 
 PENDING_LOGIN = "pending_login"
 PENDING_LOGIN_SECONDS = 300
@@ -227,5 +227,9 @@ def disable_2fa(request):
 @login_required
 def assets(request):
     balances = balances_of(request.user)
-    ctx = {"balances": balances, "total": total_usdt(balances)}
+    ctx = {
+        "balances": balances,
+        "total": total_usdt(balances),
+        "transfers": transfers_of(request.user),
+    }
     return render(request, "accounts/assets.html", ctx)

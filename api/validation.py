@@ -10,6 +10,7 @@ import json
 import re
 from decimal import Decimal
 
+from accounts.money import AmountRefused, check_amount
 from apikeys.auth import invalid_request
 
 # At most 15 integer digits and 18 decimal places: fits the 36/18 decimal columns
@@ -115,6 +116,19 @@ def positive_decimal(data: dict, name: str) -> Decimal:
     if amount <= 0:
         raise invalid_request(name, "must be more than zero.")
     return amount
+
+
+def amount(data: dict, name: str, *, asset, minimum: Decimal | None = None) -> Decimal:
+    """A decimal string that obeys ``asset``'s rules (precision, minimum, bounds)."""
+    try:
+        return check_amount(positive_decimal(data, name), asset=asset, field=name, minimum=minimum)
+    except AmountRefused as refused:
+        raise refused_amount(refused) from None
+
+
+def refused_amount(refused: AmountRefused):
+    """The 400 for an amount a rule refused (accounts.money.check_amount)."""
+    return invalid_request(refused.field, refused.message)
 
 
 def whole_number(params: dict, name: str, *, default: int, maximum: int) -> int:

@@ -293,3 +293,7 @@ API_AUTH_FAILURES_PER_MINUTE_PER_IP = env_int("API_AUTH_FAILURES_PER_MINUTE_PER_
 
 # --- Sub-accounts ----------------------------------------------------------
 SUBACCOUNTS_MAX_PER_PARENT = env_int("SUBACCOUNTS_MAX_PER_PARENT", 20)
+
+# Paper orders: the value (price × quantity, in USDT) an order may have.
+ORDER_MIN_VALUE_USDT = Decimal(env_str("ORDER_MIN_VALUE_USDT", "5"))
+ORDER_MAX_VALUE_USDT = Decimal(env_str("ORDER_MAX_VALUE_USDT", "10000000"))
