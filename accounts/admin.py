@@ -27,8 +27,10 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ["symbol", "name", "usdt_price"]
-    list_editable = ["usdt_price"]
+    # Precision is a rule over the ledger's fixed 8 decimal places (accounts/money.py):
+    # any value from 0 to 8 keeps every stored amount exact.
+    list_display = ["symbol", "name", "usdt_price", "precision", "min_withdrawal"]
+    list_editable = ["usdt_price", "precision", "min_withdrawal"]
     search_fields = ["symbol", "name"]
 
 
