@@ -23,7 +23,7 @@ from django_ratelimit.core import is_ratelimited
 from accounts.addressbook import ADDRESS_PATTERN
 from accounts.decorators import twofactor_required
 from accounts.models import Asset
-from accounts.money import format_amount, round_usdt
+from accounts.money import MAX_AMOUNT, format_amount, round_usdt
 from accounts.net import client_ip
 from accounts.services import total_usdt
 from apikeys import auth
@@ -315,6 +315,11 @@ def _docs_page(request, *, form=None, check=None, status=200):
         "max_window": settings.API_MAX_RECV_WINDOW_MS,
         "max_ahead": settings.API_MAX_CLOCK_AHEAD_MS,
         "rate_limit": settings.APIKEY_RATE_LIMIT_PER_MINUTE,
+        # The amount rules (api/_amount_rules.html).
+        "assets": Asset.objects.all(),
+        "order_min_usdt": settings.ORDER_MIN_VALUE_USDT,
+        "order_max_usdt": settings.ORDER_MAX_VALUE_USDT,
+        "max_amount": MAX_AMOUNT,
     }
     return render(request, "api/docs.html", ctx, status=status)
 

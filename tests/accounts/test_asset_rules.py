@@ -101,3 +101,27 @@ def test_any_amount_is_stored_and_summed_exactly(first, second):
     total = Balance.objects.filter(user=user).aggregate(total=Sum("amount"))["total"]
     assert total == first + second
     assert to_units(first) == int(first * 10**LEDGER_PLACES)
+
+
+def test_api_docs_state_the_amount_rules_with_each_assets_precision(client, settings):
+    Asset.objects.filter(symbol="DOGE").update(precision=3, min_withdrawal=Decimal("25"))
+    settings.ORDER_MIN_VALUE_USDT = Decimal("7.5")
+    html = client.get("/api-docs/").content.decode()
+    rules = html.split('data-testid="amount-rules"')[1].split("</table>")[0]
+    assert rules.count("<tr>") == Asset.objects.count() + 1  # a row each, and the head
+    assert '<code>DOGE</code></td><td data-label="Decimal places" class="num">3</td>' in rules
+    assert 'data-label="Minimum withdrawal" class="num">25</td>' in rules
+    assert "must be 7.5 to 10,000,000" in html
+    assert 'href="#amounts"' in html
+
+
+def test_the_account_endpoint_shows_each_assets_precision_and_minimum(client):
+    from tests.api.conftest import SignedApi
+    from tests.factories import ApiKeyFactory
+
+    Asset.objects.filter(symbol="USDT").update(precision=4, min_withdrawal=Decimal("2.5"))
+    body = SignedApi(client).get(ApiKeyFactory(), "/api/v1/account").json()
+    rules = {a["asset"]: (a["precision"], a["min_withdrawal"]) for a in body["assets"]}
+    assert len(rules) == Asset.objects.count()
+    assert rules["USDT"] == (4, "2.5")
+    assert rules["BTC"] == (8, "0.0001")
