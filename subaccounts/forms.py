@@ -49,6 +49,7 @@ class TransferForm(TwoFactorForm):
 
     def __init__(self, *args, subaccount, **kwargs):
         self.subaccount = subaccount
+        kwargs.setdefault("initial", {"direction": TO_SUBACCOUNT, "asset": "USDT"})
         super().__init__(*args, **kwargs)
         self.fields["direction"].choices = [
             (TO_SUBACCOUNT, f"From {self.user.username} to {subaccount.username}"),
