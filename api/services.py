@@ -57,9 +57,7 @@ def market_symbols() -> list[str]:
     ]
 
 
-def check_order(
-    *, base: Asset, side: str, type: str, quantity: Decimal, price: Decimal | None
-) -> None:
+def check_order(*, base: Asset, type: str, quantity: Decimal, price: Decimal | None) -> None:
     """AmountRefused unless the order's amounts obey the market's rules.
 
     The quantity has the base asset's precision, a limit price USDT's; the order's value
@@ -94,7 +92,7 @@ def place_order(
 ) -> Order:
     """Record a paper order, or AmountRefused. The caller has validated symbol, side and
     type."""
-    check_order(base=base_asset(symbol), side=side, type=type, quantity=quantity, price=price)
+    check_order(base=base_asset(symbol), type=type, quantity=quantity, price=price)
     return Order.objects.create(
         user=account,
         apikey=apikey,

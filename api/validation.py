@@ -13,8 +13,8 @@ from decimal import Decimal
 from accounts.money import AmountRefused, check_amount
 from apikeys.auth import invalid_request
 
-# At most 15 integer digits and 18 decimal places: fits the 36/18 decimal columns
-# with room to spare, and anything larger is a bug in the bot, not an order.
+# At most 15 integer digits and 18 decimal places: anything longer is a bug in the bot,
+# not an order. The asset's own rules (accounts.money.check_amount) come after.
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,18})?")
 
 

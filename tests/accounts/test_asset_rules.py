@@ -86,7 +86,9 @@ def test_a_float_is_never_an_amount():
 amounts = st.decimals(min_value=0, max_value=MAX_AMOUNT, places=LEDGER_PLACES, allow_nan=False)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(first=amounts, second=amounts)
 def test_any_amount_is_stored_and_summed_exactly(first, second):
     """Whatever the database (SQLite turned decimals into 15-digit floats), what is saved is

@@ -159,7 +159,9 @@ amount_texts = st.one_of(
 )
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     direction=st.sampled_from(["to", "from"]) | st.text(max_size=10),
     asset=st.sampled_from(["BTC", "USDT"]) | st.text(max_size=10),
