@@ -21,13 +21,13 @@ from accounts.migrations._exact_money import RULES, copy, copy_back
 
 
 def to_units(apps, schema_editor):
-    copy(apps, "accounts.Balance", "amount", "amount_new")
-    copy(apps, "accounts.Asset", "usdt_price", "usdt_price_new")
+    copy(apps, "accounts.Balance", "amount")
+    copy(apps, "accounts.Asset", "usdt_price")
 
 
 def from_units(apps, schema_editor):
-    copy_back(apps, "accounts.Balance", "amount", "amount_new")
-    copy_back(apps, "accounts.Asset", "usdt_price", "usdt_price_new")
+    copy_back(apps, "accounts.Balance", "amount")
+    copy_back(apps, "accounts.Asset", "usdt_price")
 
 
 def seed_rules(apps, schema_editor):

@@ -9,17 +9,17 @@ from django.db import migrations, models
 import accounts.money
 from accounts.migrations import _exact_money as helpers
 
-FIELDS = [("api.Order", "price"), ("api.Order", "quantity"), ("api.Withdrawal", "amount")]
+FIELDS = {"api.Order": ["price", "quantity"], "api.Withdrawal": ["amount"]}
 
 
 def to_units(apps, schema_editor):
-    for model, name in FIELDS:
-        helpers.copy(apps, model, name, f"{name}_new")
+    for model, names in FIELDS.items():
+        helpers.copy(apps, model, *names)
 
 
 def from_units(apps, schema_editor):
-    for model, name in FIELDS:
-        helpers.copy_back(apps, model, name, f"{name}_new")
+    for model, names in FIELDS.items():
+        helpers.copy_back(apps, model, *names)
 
 
 def money(**kwargs):
