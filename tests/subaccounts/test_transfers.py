@@ -185,3 +185,26 @@ def test_arbitrary_input_never_crashes_and_never_moves_half(
     into_desk = sum(t.amount for t in Transfer.objects.filter(to_user=desk))
     out_of_desk = sum(t.amount for t in Transfer.objects.filter(from_user=desk))
     assert held(desk) == 1 + into_desk - out_of_desk >= 0
+
+
+def test_the_admin_lists_transfers_and_can_not_change_them(client, owner, desk, totp):
+    from tests.conftest import verified_client, with_2fa
+
+    give(owner, "BTC", "1")
+    services.transfer(
+        parent=owner,
+        subaccount=desk,
+        asset=Asset.objects.get(symbol="BTC"),
+        amount=Decimal("0.5"),
+        direction="to",
+    )
+    admin = verified_client(client, with_2fa(UserFactory(is_staff=True, is_superuser=True)))
+    html = admin.get("/admin/accounts/transfer/").content.decode()
+    assert "owner-desk" in html and "0.5" in html
+    assert "/admin/accounts/transfer/add/" not in html
+    transfer = Transfer.objects.get()
+    assert (
+        admin.post(f"/admin/accounts/transfer/{transfer.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Transfer.objects.count() == 1
