@@ -102,16 +102,6 @@ class Balance(models.Model):
     def usdt_value(self) -> Decimal:
         return usdt_value(self.amount, self.asset.usdt_price)
 
-    def clean(self):
-        if (
-            self.amount is not None
-            and self.asset_id
-            and (decimal_places(self.amount) > self.asset.precision)
-        ):
-            raise ValidationError(
-                {"amount": f"{self.asset} allows at most {self.asset.precision} decimal places."}
-            )
-
 
 class Transfer(models.Model):
     """Funds moved between a parent account and one of its sub-accounts.
