@@ -87,7 +87,10 @@ def total_usdt_of(values: Iterable[Decimal]) -> Decimal:
 
 def round_usdt(value: Decimal, places: int = 2) -> Decimal:
     """A USDT value rounded for display, the one rounding every page and the API use."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    # A wide context: the default's 28 digits can't hold 10^20 USDT to 8 places.
+    with exactly() as context:
+        context.traps[Inexact] = context.traps[Rounded] = False
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
 # --- Storage -------------------------------------------------------------------------

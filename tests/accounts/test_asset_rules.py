@@ -127,3 +127,12 @@ def test_the_account_endpoint_shows_each_assets_precision_and_minimum(client):
     assert len(rules) == Asset.objects.count()
     assert rules["USDT"] == (4, "2.5")
     assert rules["BTC"] == (8, "0.0001")
+
+
+def test_the_largest_totals_round_without_error():
+    from accounts.money import round_usdt, total_usdt_of, usdt_value
+
+    most = usdt_value(MAX_AMOUNT, MAX_AMOUNT - Decimal("0.00000001"))
+    total = total_usdt_of([most] * 15)
+    assert round_usdt(total, 8) == total  # 30 digits: more than the default context holds
+    assert round_usdt(Decimal("0.005")) == 0 and round_usdt(Decimal("0.015")) == Decimal("0.02")
