@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Asset, Balance, User
+from .models import Asset, Balance, Transfer, User
 
 
 class BalanceInline(admin.TabularInline):
@@ -27,9 +27,32 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    list_display = ["symbol", "name", "usdt_price"]
-    list_editable = ["usdt_price"]
+    # Precision is a rule over the ledger's fixed 8 decimal places (accounts/money.py):
+    # any value from 0 to 8 keeps every stored amount exact.
+    list_display = ["symbol", "name", "usdt_price", "precision", "min_withdrawal"]
+    list_editable = ["usdt_price", "precision", "min_withdrawal"]
     search_fields = ["symbol", "name"]
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    """Transfers are a record: they are made on the sub-account's page, never here."""
+
+    list_display = ["created_at", "from_user", "to_user", "asset", "amount", "created_by"]
+    list_select_related = ["from_user", "to_user", "asset", "created_by"]
+    list_filter = ["asset"]
+    search_fields = ["from_user__username", "to_user__username"]
+    fields = list_display
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # django-otp's own admin pages show TOTP secrets and offer a QR code of them. Nobody,

@@ -2,10 +2,13 @@ import uuid
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .money import LEDGER_PLACES, MoneyField, decimal_places, usdt_value
 from .validators import plain_text
 
 # Sub-accounts get an address here: never e-mailed (notices go to the parent), but the
@@ -46,19 +49,45 @@ class User(AbstractUser):
 class Asset(models.Model):
     symbol = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=50)
-    usdt_price = models.DecimalField("price (USDT)", max_digits=30, decimal_places=12)
+    usdt_price = MoneyField("price (USDT)")
+    # A rule over the fixed storage scale (accounts/money.py): amounts of this asset may
+    # have at most this many decimal places.
+    precision = models.PositiveSmallIntegerField(
+        default=LEDGER_PLACES,
+        validators=[MaxValueValidator(LEDGER_PLACES)],
+        help_text=f"Decimal places an amount may have, at most {LEDGER_PLACES}.",
+    )
+    min_withdrawal = MoneyField("minimum withdrawal", default=Decimal(0))
 
     class Meta:
         ordering = ["symbol"]
+        constraints = [
+            models.CheckConstraint(condition=Q(usdt_price__gte=0), name="asset_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(precision__lte=LEDGER_PLACES), name="asset_precision_fits_the_ledger"
+            ),
+        ]
 
     def __str__(self):
         return self.symbol
+
+    def clean(self):
+        if self.min_withdrawal is not None and self.min_withdrawal < 0:
+            raise ValidationError({"min_withdrawal": "Can't be negative."})
+        if (
+            self.min_withdrawal is not None
+            and self.precision is not None
+            and decimal_places(self.min_withdrawal) > self.precision
+        ):
+            raise ValidationError(
+                {"min_withdrawal": f"Use at most {self.precision} decimal places (the precision)."}
+            )
 
 
 class Balance(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="balances")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="balances")
-    amount = models.DecimalField(max_digits=36, decimal_places=18, default=Decimal(0))
+    amount = MoneyField(default=Decimal(0))
 
     class Meta:
         ordering = ["asset__symbol"]
@@ -72,7 +101,35 @@ class Balance(models.Model):
 
     @property
     def usdt_value(self) -> Decimal:
-        return self.amount * self.asset.usdt_price
+        return usdt_value(self.amount, self.asset.usdt_price)
+
+
+class Transfer(models.Model):
+    """Funds moved between a parent account and one of its sub-accounts.
+
+    Both balances change in the transaction that records it; rows are never edited or
+    deleted, so each account's page can list what moved, when, and who moved it.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    from_user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="transfers_out")
+    to_user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="transfers_in")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    amount = MoneyField()
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(from_user=models.F("to_user")), name="transfer_between_two_accounts"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amount.normalize():f} {self.asset} {self.from_user} → {self.to_user}"
 
 
 class AddressManagement(models.Model):

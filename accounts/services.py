@@ -1,20 +1,32 @@
 import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 
-from .models import Balance
+from .models import Asset, Balance, Transfer, User
+from .money import total_usdt_of
+
+
+class InsufficientBalance(Exception):
+    def __init__(self, available: Decimal):
+        super().__init__(f"{available}")
+        self.available = available
 
 
 def total_usdt(balances: Iterable[Balance]) -> Decimal:
-    """The value of ``balances`` in USDT, in Decimal arithmetic (never floats).
+    """The exact value of ``balances`` in USDT; round it once, for display only.
 
-    The balances should come with their asset (``select_related("asset")``), so that
+    The one total every page shows (/assets/, the sub-accounts, the review queue). The
+    balances should come with their asset (``select_related("asset")``), so that
     valuing a whole portfolio costs the one query that fetched it.
     """
-    return sum((balance.usdt_value for balance in balances), Decimal(0))
+    return total_usdt_of(balance.usdt_value for balance in balances)
 
 
 def balances_of(user) -> list[Balance]:
@@ -91,3 +103,66 @@ def login_throttled(request) -> bool:
         request, group="login-ip", key="ip", rate=settings.LOGIN_RATE_PER_IP, increment=True
     )
     return by_user or by_ip
+
+
+def available(user, asset: Asset) -> Decimal:
+    balance = Balance.objects.filter(user=user, asset=asset).first()
+    return balance.amount if balance else Decimal(0)
+
+
+def lock_balances(*, users, asset: Asset) -> dict[int, Balance]:
+    """The users' balances of ``asset``, created if missing, locked in id order.
+
+    Always the same order, so two transactions that each need the same two rows (two
+    transfers crossing) queue up instead of deadlocking. Call inside a transaction.
+    """
+    users = sorted(users, key=lambda user: user.pk)
+    Balance.objects.bulk_create(
+        [Balance(user=user, asset=asset) for user in users], ignore_conflicts=True
+    )
+    rows = Balance.objects.select_for_update().filter(user__in=users, asset=asset).order_by("pk")
+    return {balance.user_id: balance for balance in rows}
+
+
+def debit(balance: Balance, amount: Decimal) -> None:
+    """Take ``amount`` from a locked ``balance``, in exact Decimal arithmetic."""
+    if balance.amount < amount:
+        raise InsufficientBalance(balance.amount)
+    balance.amount -= amount
+    balance.save(update_fields=["amount"])
+
+
+def credit(balance: Balance, amount: Decimal) -> None:
+    balance.amount += amount
+    balance.save(update_fields=["amount"])
+
+
+@transaction.atomic
+def move_funds(
+    *,
+    source: User,
+    target: User,
+    asset: Asset,
+    amount: Decimal,
+    actor: User,
+    now: datetime | None = None,
+) -> Transfer:
+    """Move ``amount`` of ``asset`` from ``source`` to ``target`` and record it, or raise
+    InsufficientBalance: both balances change in this one transaction, under locks."""
+    balances = lock_balances(users=[source, target], asset=asset)
+    debit(balances[source.pk], amount)
+    credit(balances[target.pk], amount)
+    return Transfer.objects.create(
+        from_user=source,
+        to_user=target,
+        asset=asset,
+        amount=amount,
+        created_by=actor,
+        created_at=now or timezone.now(),
+    )
+
+
+def transfers_of(user, *, limit: int = 50) -> list[Transfer]:
+    """The latest transfers into or out of ``user``'s account."""
+    found = Transfer.objects.filter(Q(from_user=user) | Q(to_user=user))
+    return list(found.select_related("from_user", "to_user", "asset", "created_by")[:limit])

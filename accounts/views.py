@@ -31,6 +31,7 @@ from .services import (
     password_recheck_throttled,
     signup_throttled,
     total_usdt,
+    transfers_of,
 )
 
 PENDING_LOGIN = "pending_login"
@@ -257,5 +258,9 @@ def disable_2fa(request):
 @login_required
 def assets(request):
     balances = balances_of(request.user)
-    ctx = {"balances": balances, "total": total_usdt(balances)}
+    ctx = {
+        "balances": balances,
+        "total": total_usdt(balances),
+        "transfers": transfers_of(request.user),
+    }
     return render(request, "accounts/assets.html", ctx)

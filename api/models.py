@@ -8,10 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Asset
+from accounts.money import MoneyField
 from apikeys.models import ApiKey
-
-# Decimal amounts as the balances hold them: 18 places, up to 18 integer digits.
-AMOUNT = {"max_digits": 36, "decimal_places": 18}
 
 
 class Order(models.Model):
@@ -38,8 +36,8 @@ class Order(models.Model):
     symbol = models.CharField(max_length=24)
     side = models.CharField(max_length=4, choices=Side.choices)
     type = models.CharField(max_length=6, choices=Type.choices)
-    price = models.DecimalField(null=True, blank=True, **AMOUNT)
-    quantity = models.DecimalField(**AMOUNT)
+    price = MoneyField(null=True, blank=True)
+    quantity = MoneyField()
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -71,7 +69,7 @@ class Withdrawal(models.Model):
     )
     apikey = models.ForeignKey(ApiKey, null=True, on_delete=models.SET_NULL, related_name="+")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(**AMOUNT)
+    amount = MoneyField()
     address = models.CharField(max_length=128)
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.SUBMITTED)
     created_at = models.DateTimeField(default=timezone.now)

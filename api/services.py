@@ -1,8 +1,10 @@
 """What the REST API does once a request is authenticated and validated.
 
 Paper orders are recorded, never matched. Withdrawals debit the balance in the same
-transaction that records them, under a row lock, so parallel withdrawals can never take
-a balance below zero (the balance table's check constraint is the last line of defence).
+transaction that records them, under a row lock, in exact Decimal arithmetic (amounts
+are integer units in the database: accounts/money.py), so parallel withdrawals can never
+take a balance below zero (the balance table's check constraint is the last line of
+defence).
 """
 
 import re
@@ -12,11 +14,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.addressbook import address_management_on, in_address_book
 from accounts.models import Asset, Balance, User
+from accounts.money import AmountRefused, check_amount, format_amount, usdt_value
+from accounts.services import InsufficientBalance, debit
 from apikeys import auth
 from apikeys.models import ApiKey
 
@@ -31,12 +34,6 @@ class AddressNotWhitelisted(Exception):
 
 class KeyNoLongerAllowed(Exception):
     """The key was deleted or lost Withdraw, or its account or main account was frozen."""
-
-
-class InsufficientBalance(Exception):
-    def __init__(self, available: Decimal):
-        super().__init__(f"{available}")
-        self.available = available
 
 
 class OrderNotOpen(Exception):
@@ -60,6 +57,27 @@ def market_symbols() -> list[str]:
     ]
 
 
+def check_order(*, base: Asset, type: str, quantity: Decimal, price: Decimal | None) -> None:
+    """AmountRefused unless the order's amounts obey the market's rules.
+
+    The quantity has the base asset's precision, a limit price USDT's; the order's value
+    (at its limit price, or a market order's at the asset's current price) lies between
+    the minimum and maximum order value in USDT.
+    """
+    quote = Asset.objects.get(symbol=QUOTE_ASSET)
+    check_amount(quantity, asset=base, field="quantity")
+    if type == "limit":
+        check_amount(price, asset=quote, field="price")
+    value = usdt_value(quantity, price if type == "limit" else base.usdt_price)
+    low, high = settings.ORDER_MIN_VALUE_USDT, settings.ORDER_MAX_VALUE_USDT
+    if not low <= value <= high:
+        raise AmountRefused(
+            "quantity",
+            f"gives an order worth {format_amount(value)} USDT; an order is worth "
+            f"{format_amount(low)} to {format_amount(high)} USDT (price × quantity).",
+        )
+
+
 @transaction.atomic
 def place_order(
     *,
@@ -72,7 +90,9 @@ def place_order(
     price: Decimal | None = None,
     now: datetime | None = None,
 ) -> Order:
-    """Record a paper order. The caller has validated symbol, side, type and amounts."""
+    """Record a paper order, or AmountRefused. The caller has validated symbol, side and
+    type."""
+    check_order(base=base_asset(symbol), type=type, quantity=quantity, price=price)
     return Order.objects.create(
         user=account,
         apikey=apikey,
@@ -111,8 +131,12 @@ def withdraw(
     """Debit ``amount`` of ``asset`` and record the withdrawal, or refuse.
 
     The balance row is locked (SELECT ... FOR UPDATE) before it is read, so a second
-    withdrawal waits for the first to commit and then sees the lower balance.
+    withdrawal waits for the first to commit and then sees the lower balance. The amount
+    rules are asked again here, with the asset as it is now (an operator may have just
+    changed its precision or minimum).
     """
+    asset = Asset.objects.get(pk=asset.pk)
+    check_amount(amount, asset=asset, minimum=asset.min_withdrawal)
     # A sub-account has no Security page of its own: its parent's book and switch rule.
     book_owner = account.parent or account
     if address_management_on(book_owner) and not in_address_book(book_owner, asset, address):
@@ -129,10 +153,9 @@ def withdraw(
     if owner is None or not still_allowed.exists() or auth.owner_refusal(owner) is not None:
         raise KeyNoLongerAllowed
     balance = Balance.objects.select_for_update().filter(user=account, asset=asset).first()
-    available = balance.amount if balance else Decimal(0)
-    if balance is None or available < amount:
-        raise InsufficientBalance(available)
-    Balance.objects.filter(pk=balance.pk).update(amount=F("amount") - amount)
+    if balance is None:
+        raise InsufficientBalance(Decimal(0))
+    debit(balance, amount)
     return Withdrawal.objects.create(
         user=account,
         apikey=apikey,

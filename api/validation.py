@@ -11,10 +11,11 @@ import re
 from decimal import Decimal
 from functools import wraps
 
+from accounts.money import AmountRefused, check_amount
 from apikeys.auth import ApiError, invalid_request
 
-# At most 15 integer digits and 18 decimal places: fits the 36/18 decimal columns
-# with room to spare, and anything larger is a bug in the bot, not an order.
+# At most 15 integer digits and 18 decimal places: anything longer is a bug in the bot,
+# not an order. The asset's own rules (accounts.money.check_amount) come after.
 _DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,18})?")
 
 
@@ -140,6 +141,19 @@ def positive_decimal(data: dict, name: str) -> Decimal:
     if amount <= 0:
         raise invalid_request(name, "must be more than zero.")
     return amount
+
+
+def amount(data: dict, name: str, *, asset, minimum: Decimal | None = None) -> Decimal:
+    """A decimal string that obeys ``asset``'s rules (precision, minimum, bounds)."""
+    try:
+        return check_amount(positive_decimal(data, name), asset=asset, field=name, minimum=minimum)
+    except AmountRefused as refused:
+        raise refused_amount(refused) from None
+
+
+def refused_amount(refused: AmountRefused):
+    """The 400 for an amount a rule refused (accounts.money.check_amount)."""
+    return invalid_request(refused.field, refused.message)
 
 
 def whole_number(params: dict, name: str, *, default: int, maximum: int) -> int:

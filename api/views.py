@@ -23,6 +23,7 @@ from django_ratelimit.core import is_ratelimited
 from accounts.addressbook import ADDRESS_PATTERN
 from accounts.decorators import twofactor_required
 from accounts.models import Asset
+from accounts.money import MAX_AMOUNT, format_amount, round_usdt
 from accounts.net import client_ip
 from accounts.services import total_usdt
 from apikeys import auth
@@ -39,7 +40,7 @@ from .validation import query_params
 
 ORDERS_PAGE = 50
 ORDERS_MAX_PAGE = 500
-USDT_PLACES = Decimal("0.00000001")
+USDT_PLACES = 8
 
 
 def api_methods(*methods):
@@ -70,7 +71,7 @@ def api_methods(*methods):
 
 def _amount(value: Decimal | None) -> str | None:
     # Decimal strings, never floats: "0.01", not 0.01 or "1E-2".
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else format_amount(value)
 
 
 def _order_json(order: Order) -> dict:
@@ -143,11 +144,20 @@ def account(request):
                 {
                     "asset": balance.asset.symbol,
                     "amount": _amount(balance.amount),
-                    "usdt_value": _amount(balance.usdt_value.quantize(USDT_PLACES)),
+                    "usdt_value": _amount(round_usdt(balance.usdt_value, USDT_PLACES)),
                 }
                 for balance in balances
             ],
-            "total_usdt": _amount(total_usdt(balances).quantize(USDT_PLACES)),
+            "total_usdt": _amount(round_usdt(total_usdt(balances), USDT_PLACES)),
+            # The rules an amount of each asset must obey (see /api-docs/#amounts).
+            "assets": [
+                {
+                    "asset": asset.symbol,
+                    "precision": asset.precision,
+                    "min_withdrawal": _amount(asset.min_withdrawal),
+                }
+                for asset in Asset.objects.all()
+            ],
         }
     )
 
@@ -179,6 +189,7 @@ def place_order(request):
     symbol = _market_symbol(data)
     side = validation.choice(data, "side", Order.Side.values)
     order_type = validation.choice(data, "type", Order.Type.values)
+    # Syntax here; the market's rules (precision, bounds, order value) in the service.
     quantity = validation.positive_decimal(data, "quantity")
     price = None
     if order_type == Order.Type.LIMIT:
@@ -187,15 +198,18 @@ def place_order(request):
         price = validation.positive_decimal(data, "price")
     elif "price" in data:
         raise invalid_request("price", "must be left out of a market order.")
-    order = services.place_order(
-        account=request.account,
-        apikey=request.apikey,
-        symbol=symbol,
-        side=side,
-        type=order_type,
-        quantity=quantity,
-        price=price,
-    )
+    try:
+        order = services.place_order(
+            account=request.account,
+            apikey=request.apikey,
+            symbol=symbol,
+            side=side,
+            type=order_type,
+            quantity=quantity,
+            price=price,
+        )
+    except services.AmountRefused as refused:
+        raise validation.refused_amount(refused) from None
     return JsonResponse({"order": _order_json(order)}, status=201)
 
 
@@ -255,7 +269,7 @@ def withdraw(request):
     asset = Asset.objects.filter(symbol=symbol).first()
     if asset is None:
         raise invalid_request("asset", "is not an asset here.")
-    amount = validation.positive_decimal(data, "amount")
+    amount = validation.amount(data, "amount", asset=asset, minimum=asset.min_withdrawal)
     address = validation.text(
         data,
         "address",
@@ -281,6 +295,8 @@ def withdraw(request):
         return error_response(
             403, "permission_denied", "This API key may no longer withdraw: it was just changed."
         )
+    except services.AmountRefused as refused:
+        raise validation.refused_amount(refused) from None
     except services.InsufficientBalance as short:
         raise invalid_request(
             "amount", f"is more than the balance ({_amount(short.available)} {symbol})."
@@ -317,6 +333,11 @@ def _docs_page(request, *, form=None, check=None, status=200):
         "rate_limit": settings.APIKEY_RATE_LIMIT_PER_MINUTE,
         "failure_budget": settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP,
         "payload_formula": auth.PAYLOAD_FORMULA,
+        # The amount rules (api/_amount_rules.html).
+        "assets": Asset.objects.all(),
+        "order_min_usdt": settings.ORDER_MIN_VALUE_USDT,
+        "order_max_usdt": settings.ORDER_MAX_VALUE_USDT,
+        "max_amount": MAX_AMOUNT,
     }
     return render(request, "api/docs.html", ctx, status=status)
 

@@ -17,7 +17,7 @@ from bench.signing import BenchClient, send
 GOOD_IP = "10.1.0.5"
 BAD_IP = "198.51.100.7"
 ORDER = {"symbol": "BTCUSDT", "side": "buy", "type": "limit", "price": "65000", "quantity": "0.01"}
-WITHDRAWAL_AMOUNT = "0.5"
+WITHDRAWAL_AMOUNT = "1.5"  # at least USDT's minimum withdrawal (1)
 
 
 class Budget:

@@ -296,8 +296,13 @@ API_AUTH_FAILURES_PER_MINUTE_PER_IP = env_int("API_AUTH_FAILURES_PER_MINUTE_PER_
 # --- Sub-accounts ----------------------------------------------------------
 SUBACCOUNTS_MAX_PER_PARENT = env_int("SUBACCOUNTS_MAX_PER_PARENT", 20)
 
-# --- Issue 10: hostile input --------------------------------------------------
+# --- Throttles on hostile input --------------------------------------------
 SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "20/h")
 # A signed-in user typing their password again (turning 2FA off): per user, per IP.
 PASSWORD_RECHECK_RATE_PER_USER = env_str("PASSWORD_RECHECK_RATE_PER_USER", "5/15m")
 PASSWORD_RECHECK_RATE_PER_IP = env_str("PASSWORD_RECHECK_RATE_PER_IP", "20/15m")
+
+# --- Paper orders ----------------------------------------------------------
+# The value (price × quantity, in USDT) an order may have.
+ORDER_MIN_VALUE_USDT = Decimal(env_str("ORDER_MIN_VALUE_USDT", "5"))
+ORDER_MAX_VALUE_USDT = Decimal(env_str("ORDER_MAX_VALUE_USDT", "10000000"))

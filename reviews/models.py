@@ -3,8 +3,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.utils import timezone
 
 
@@ -33,20 +32,13 @@ class ApplicationQuerySet(models.QuerySet):
     def with_queue_columns(self, *, today: date | None = None):
         """Annotate what the review queue shows from other tables, in this one query.
 
-        ``sla_rank`` orders the queue; ``balance_now_usdt`` values the account's
-        balances at today's prices, so the queue costs the same however long it is.
+        ``sla_rank`` orders the queue. The accounts' balances come in one more query, to
+        be valued at today's prices in exact Decimals (accounts.services.total_usdt, not
+        SQL: SQLite multiplies in floats), so the queue costs the same however long it is.
         """
         from accounts.models import Balance
 
         today = today or timezone.localdate()
-        money = DecimalField(max_digits=36, decimal_places=8)
-        balance_now = (
-            Balance.objects.filter(user=OuterRef("user"))
-            .order_by()
-            .values("user")
-            .annotate(total=Sum(F("amount") * F("asset__usdt_price"), output_field=money))
-            .values("total")
-        )
         pending = Q(status=Application.Status.PENDING)
         return self.annotate(
             sla_rank=Case(
@@ -55,7 +47,8 @@ class ApplicationQuerySet(models.QuerySet):
                 When(pending, then=Value(SLA_RANK[SLA.ON_TRACK])),
                 default=Value(DECIDED_RANK),
             ),
-            balance_now_usdt=Coalesce(Subquery(balance_now, output_field=money), Value(0, money)),
+        ).prefetch_related(
+            Prefetch("user__balances", queryset=Balance.objects.select_related("asset"))
         )
 
 

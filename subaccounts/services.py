@@ -1,10 +1,13 @@
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from accounts.models import SUBACCOUNT_EMAIL_DOMAIN
+from accounts import services as ledger
+from accounts.models import SUBACCOUNT_EMAIL_DOMAIN, Asset, Transfer
+from accounts.money import AmountRefused, check_amount, format_amount
 
 from .models import Subaccount
 
@@ -89,3 +92,58 @@ def delete_subaccount(*, subaccount) -> None:
     subaccount.balances.all().delete()
     subaccount.is_active = False
     subaccount.save(update_fields=["is_active"])
+
+
+# --- Transfers between the parent and a sub-account ------------------------------------
+
+TO_SUBACCOUNT = "to"
+FROM_SUBACCOUNT = "from"
+
+
+def transfer_parties(*, parent, subaccount, direction: str):
+    """(source, target) of a transfer in ``direction`` (to or from the sub-account)."""
+    return (parent, subaccount) if direction == TO_SUBACCOUNT else (subaccount, parent)
+
+
+def check_transfer(*, parent, subaccount, asset: Asset, amount: Decimal, direction: str) -> None:
+    """Raise SubaccountError if this transfer may not happen now.
+
+    The form asks this before it spends the 2FA code; ``transfer`` asks again with the
+    sub-account and both balances locked, where the answer holds.
+    """
+    try:
+        check_amount(amount, asset=asset)
+    except AmountRefused as refused:
+        raise SubaccountError(f"The amount {refused.message}") from None
+    if direction == FROM_SUBACCOUNT and subaccount.is_frozen:
+        raise SubaccountError("This sub-account is frozen: it can receive funds but not send them.")
+    source, _ = transfer_parties(parent=parent, subaccount=subaccount, direction=direction)
+    available = ledger.available(source, asset)
+    if amount > available:
+        raise SubaccountError(
+            f"That is more than {source.username} holds ({format_amount(available)} {asset})."
+        )
+
+
+@transaction.atomic
+def transfer(*, parent, subaccount, asset: Asset, amount: Decimal, direction: str) -> Transfer:
+    """Move funds between ``parent`` and its ``subaccount``: both balances in this one
+    transaction, never below zero, recorded on both accounts.
+
+    The sub-account's row is locked first (a freeze or a delete waits, and so does a
+    second transfer of the same sub-account), then both balances in id order.
+    """
+    subaccount = (
+        User.objects.select_for_update()
+        .filter(pk=subaccount.pk, parent=parent, is_active=True)
+        .first()
+    )
+    if subaccount is None:
+        raise SubaccountError("This sub-account no longer exists.")
+    asset = Asset.objects.get(pk=asset.pk)
+    source, target = transfer_parties(parent=parent, subaccount=subaccount, direction=direction)
+    ledger.lock_balances(users=[parent, subaccount], asset=asset)
+    check_transfer(
+        parent=parent, subaccount=subaccount, asset=asset, amount=amount, direction=direction
+    )
+    return ledger.move_funds(source=source, target=target, asset=asset, amount=amount, actor=parent)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("keys/", views.keys_overview, name="keys"),
     path("<uuid:code>/", views.detail, name="detail"),
     path("<uuid:code>/freeze/", views.freeze, name="freeze"),
+    path("<uuid:code>/transfer/", views.transfer, name="transfer"),
     path("<uuid:code>/delete/", views.delete, name="delete"),
     # A sub-account's API Management: the same pages as /api-management/.
     path(keys, views.apikey_index, name="apikey_index"),

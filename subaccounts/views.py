@@ -13,12 +13,13 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.decorators import twofactor_required
 from accounts.forms import TwoFactorForm
 from accounts.models import Balance
-from accounts.services import total_usdt
+from accounts.money import format_amount
+from accounts.services import total_usdt, transfers_of
 from apikeys import views as key_pages
 from apikeys.models import ApiKey
 
 from . import services
-from .forms import FreezeForm, SubaccountForm
+from .forms import FreezeForm, SubaccountForm, TransferForm
 
 
 def get_subaccount_or_404(request, code):
@@ -77,10 +78,15 @@ def create(request):
     return _index_page(request, form, status=400)
 
 
-def _detail_page(request, sub, *, freeze_form=None, delete_form=None, status=200):
+def _detail_page(
+    request, sub, *, freeze_form=None, delete_form=None, transfer_form=None, status=200
+):
     ctx = {
         "sub": sub,
         "balances": list(sub.balances.select_related("asset")),
+        "transfers": transfers_of(sub),
+        "transfer_form": transfer_form
+        or TransferForm(user=request.user, subaccount=sub, auto_id="transfer_%s"),
         "key_count": sub.apikeys.count(),
         "key_limit": settings.APIKEY_MAX_PER_ACCOUNT,
         "blockers": services.deletion_blockers(sub),
@@ -115,6 +121,34 @@ def freeze(request, code):
     else:
         messages.success(request, f"{sub.username} is active again.")
     return redirect("subaccounts:detail", code=code)
+
+
+@require_POST
+@twofactor_required
+@sensitive_post_parameters("code")
+def transfer(request, code):
+    sub = get_subaccount_or_404(request, code)
+    form = TransferForm(request.POST, user=request.user, subaccount=sub, auto_id="transfer_%s")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = services.transfer(
+                parent=request.user,
+                subaccount=sub,
+                asset=data["asset"],
+                amount=data["amount"],
+                direction=data["direction"],
+            )
+        except services.SubaccountError as refused:
+            form.add_error("amount", str(refused))
+        else:
+            messages.success(
+                request,
+                f"Transferred {format_amount(done.amount)} {done.asset} "
+                f"from {done.from_user.username} to {done.to_user.username}.",
+            )
+            return redirect("subaccounts:detail", code=code)
+    return _detail_page(request, sub, transfer_form=form, status=400)
 
 
 @require_POST

@@ -47,6 +47,7 @@ def _data_migrations_for_live_server(request):
 
     request.getfixturevalue("transactional_db")
     importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets(apps, None)
+    importlib.import_module("accounts.migrations.0004_exact_money").seed_rules(apps, None)
     importlib.import_module("reviews.migrations.0003_compliance_group").create_group(apps, None)
 
 

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import template
 
+from accounts.money import round_usdt
+
 register = template.Library()
 
 
@@ -16,7 +18,7 @@ def amount(value) -> str:
 
 @register.filter
 def usdt(value) -> str:
-    """A USDT value rounded to cents: 1,234.50."""
+    """A USDT value rounded to cents, once, for display: 1,234.50."""
     if value is None or value == "":
         return ""
-    return f"{Decimal(value).quantize(Decimal('0.01')):,}"
+    return f"{round_usdt(Decimal(value)):,}"

@@ -113,7 +113,10 @@ def frozen_clock(monkeypatch):
     return clock
 
 
-seed_assets = importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets
+def seed_assets(apps, schema_editor):
+    """The seeded assets with their prices, precisions and minimum withdrawals."""
+    importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets(apps, None)
+    importlib.import_module("accounts.migrations.0004_exact_money").seed_rules(apps, None)
 
 
 @pytest.fixture

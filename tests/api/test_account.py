@@ -25,9 +25,9 @@ def test_account_lists_balances_with_their_usdt_value(api):
 
 def test_amounts_are_decimal_strings_never_floats(api):
     key = ApiKeyFactory()
-    usdt(key.user, "0.000000000000000001")
+    usdt(key.user, "0.00000001")
     balance = api.get(key, "/api/v1/account").json()["balances"][0]
-    assert balance["amount"] == "0.000000000000000001"
+    assert balance["amount"] == "0.00000001"
 
 
 def test_sub_account_key_sees_the_sub_accounts_balances_not_the_parents(api, owner):

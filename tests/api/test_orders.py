@@ -1,6 +1,7 @@
 """GET/POST /api/v1/orders and DELETE /api/v1/orders/<id>: paper orders."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -190,3 +191,58 @@ def test_orders_take_only_get_and_post(api, trader_key, method):
     response = api.request(method, "/api/v1/orders", trader_key)
     assert response.status_code == 405
     assert response["Allow"] == "GET, POST"
+
+
+# --- Amount rules: precision, bounds, order value --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "rule"),
+    [
+        ({"quantity": "0.000000001"}, "quantity", "BTC allows at most 8"),
+        ({"price": "65000.0000001"}, "price", "USDT allows at most 6"),
+        ({"price": "0.000000000000000001", "quantity": "1000"}, "price", "at most 6"),
+        ({"quantity": "999999999999999", "price": "0.000001"}, "quantity", "at most"),
+        ({"quantity": "0.00001"}, "quantity", "worth 0.65 USDT"),
+        ({"quantity": "1000"}, "quantity", "worth 65000000 USDT"),
+    ],
+)
+def test_amounts_breaking_the_markets_rules_are_400_naming_field_and_rule(
+    api, trader_key, change, field, rule
+):
+    response = place(api, trader_key, LIMIT_BUY | change)
+    assert refusal(response) == field
+    assert rule in response.json()["error"]["message"]
+    assert not Order.objects.exists()
+
+
+def test_the_order_value_limits_come_from_the_settings(api, trader_key, settings):
+    value = {"price": "50000", "quantity": "0.0001"}  # exactly 5 USDT
+    settings.ORDER_MIN_VALUE_USDT = Decimal("5")
+    assert place(api, trader_key, LIMIT_BUY | value).status_code == 201
+    settings.ORDER_MIN_VALUE_USDT = Decimal("5.000001")
+    response = place(api, trader_key, LIMIT_BUY | value)
+    assert refusal(response) == "quantity"
+    assert "5.000001 to 10000000 USDT" in response.json()["error"]["message"]
+
+
+def test_a_market_order_is_valued_at_the_assets_current_price(api, trader_key):
+    from accounts.models import Asset
+
+    btc = Asset.objects.get(symbol="BTC")
+    tiny = {"symbol": "BTCUSDT", "side": "sell", "type": "market", "quantity": "0.00001"}
+    response = place(api, trader_key, tiny)
+    assert refusal(response) == "quantity"
+    assert (
+        f"worth {(btc.usdt_price * Decimal('0.00001')).normalize():f} USDT"
+        in (response.json()["error"]["message"])
+    )
+
+
+def test_a_precision_lowered_in_the_admin_holds_at_once(api, trader_key):
+    from accounts.models import Asset
+
+    Asset.objects.filter(symbol="BTC").update(precision=2)
+    response = place(api, trader_key, LIMIT_BUY | {"quantity": "0.015"})
+    assert refusal(response) == "quantity"
+    assert "BTC allows at most 2" in response.json()["error"]["message"]

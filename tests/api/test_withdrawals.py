@@ -1,10 +1,8 @@
 """GET/POST /api/v1/withdrawals: debits at once, never below zero, Address Management."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from accounts.addressbook import add_address, set_address_management
 from accounts.models import Asset, Balance
@@ -12,6 +10,7 @@ from api.models import Withdrawal
 from apikeys import auth
 from tests.api.conftest import CLIENT_IP, error_code
 from tests.factories import ApiKeyFactory, usdt
+from tests.racing import race, racing_db  # noqa: F401 - a fixture
 
 ADDRESS = "TQrY8tryqsYVCYS3MFbtffiPp2ccyn4STm"
 
@@ -168,48 +167,37 @@ def test_list_shows_the_accounts_withdrawals(api):
     assert len(api.get(key, "/api/v1/withdrawals?limit=1").json()["withdrawals"]) == 1
 
 
-# --- The race: 20 withdrawals at once, on PostgreSQL ---------------------------------
+# --- The race: 50 withdrawals at once, on both databases ------------------------------
 
 
-@pytest.mark.postgres
-def test_twenty_parallel_withdrawals_never_take_the_balance_below_zero(assets):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises writers")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("racing_db")
+def test_fifty_parallel_withdrawals_never_take_the_balance_below_zero():
     from django.test import Client
 
     from tests.api.conftest import SignedApi
 
     key = withdraw_key()
-    usdt(key.user, "100")
-    # 20 withdrawals of 7 USDT against 100: exactly 14 fit.
-    barrier = threading.Barrier(20)
-    statuses = []
-
+    usdt(key.user, "100.000001")
     signed_at = auth.now_ms()
 
+    # 50 withdrawals of 7.142857 USDT against 100.000001: exactly 14 fit, leaving 0.000003.
     def withdraw(i):
-        try:
-            barrier.wait()
-            # Distinct timestamps: identical requests in one millisecond would be replays.
-            response = SignedApi(Client()).post(
-                key,
-                "/api/v1/withdrawals",
-                {"asset": "USDT", "amount": "7", "address": ADDRESS},
-                timestamp=signed_at - i,
-            )
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+        # Distinct timestamps: identical requests in one millisecond would be replays.
+        return SignedApi(Client()).post(
+            key,
+            "/api/v1/withdrawals",
+            {"asset": "USDT", "amount": "7.142857", "address": ADDRESS},
+            timestamp=signed_at - i,
+        )
 
-    threads = [threading.Thread(target=withdraw, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = race(withdraw, 50)
 
-    assert sorted(statuses) == [201] * 14 + [400] * 6
-    assert balance(key.user) == Decimal("2")
+    statuses = sorted(getattr(r, "status_code", repr(r)) for r in responses)
+    assert statuses == [201] * 14 + [400] * 36
+    assert balance(key.user) == Decimal("0.000003")
     assert Withdrawal.objects.filter(user=key.user).count() == 14
+    assert sum(w.amount for w in Withdrawal.objects.filter(user=key.user)) == Decimal("99.999998")
 
 
 @pytest.mark.django_db

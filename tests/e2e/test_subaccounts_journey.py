@@ -63,7 +63,7 @@ def test_parent_creates_subaccount_key_finds_it_modifies_it_and_freezes(
     assert key.ip_whitelist == ["198.51.100.0/24", "203.0.113.7/32"]
 
     page.goto(f"/subaccounts/{sub.subaccount.code}/")
-    page.get_by_label("Google Authenticator code").first.fill(totp.code(parent))
+    page.locator("#freeze_code").fill(totp.code(parent))
     page.get_by_role("button", name="Freeze").click()
     expect(page.get_by_text("is frozen")).to_be_visible()
     sub.refresh_from_db()

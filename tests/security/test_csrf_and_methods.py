@@ -95,6 +95,11 @@ MUTATIONS = [
         lambda w: type(w.sub).objects.get(pk=w.sub.pk).is_frozen,
     ),
     Mutation(
+        "subaccounts:transfer",
+        lambda w, t: {"direction": "to", "asset": "USDT", "amount": "1", "code": code(w, t)},
+        lambda w: w.sub.transfers_in.count(),
+    ),
+    Mutation(
         "subaccounts:delete",
         lambda w, t: {"code": code(w, t)},
         lambda w: w.owner.subaccounts.filter(is_active=True).count(),

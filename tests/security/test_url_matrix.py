@@ -92,6 +92,8 @@ subaccounts:detail                      GET    login  setup  code   200    404  
                                         POST   405    405    code   405    405    405    405
 subaccounts:freeze                      GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   400    404    404    404
+subaccounts:transfer                    GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   400    404    404    404
 subaccounts:delete                      GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   400    404    404    404
 subaccounts:apikey_index                GET    login  setup  code   200    404    404    404

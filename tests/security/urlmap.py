@@ -76,7 +76,12 @@ def _kwargs(key: str, world) -> dict:
                 "code": world.sub_key.code,
             }
         )
-    if key in {"subaccounts:detail", "subaccounts:freeze", "subaccounts:delete"}:
+    if key in {
+        "subaccounts:detail",
+        "subaccounts:freeze",
+        "subaccounts:transfer",
+        "subaccounts:delete",
+    }:
         return {"code": world.sub.subaccount.code}
     if key in {
         "apikeys:detail",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_address_book'),
+        ('accounts', '0004_exact_money'),
     ]
 
     operations = [
