@@ -1,5 +1,6 @@
-from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import render
 from django_otp.admin import OTPAdminSite
@@ -48,6 +49,24 @@ class NoSecretLookups:
         return super().lookup_allowed(lookup, value, request)
 
 
+class ValidSelection:
+    """Refuse a bulk action whose selected ids are not ids, with a message, not a 500.
+
+    Django's admin filters ``pk__in`` with the posted strings as they are, and a
+    non-numeric one raises deep in the ORM.
+    """
+
+    def response_action(self, request, queryset):
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                pk.to_python(value)
+        except ValidationError:
+            self.message_user(request, "The selection was not understood.", messages.ERROR)
+            return None  # the changelist answers with a redirect to itself
+        return super().response_action(request, queryset)
+
+
 class PortalAdminSite(OTPAdminSite):
     """The Django admin, behind 2FA: where compliance staff review applications."""
 
@@ -58,7 +77,8 @@ class PortalAdminSite(OTPAdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, NoSecretLookups):
-            admin_class = type(admin_class.__name__, (NoSecretLookups, admin_class), {})
+            mixins = (NoSecretLookups, ValidSelection)
+            admin_class = type(admin_class.__name__, (*mixins, admin_class), {})
         super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
