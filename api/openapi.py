@@ -24,7 +24,7 @@ COMING = {
     "service_unavailable": "503 service_unavailable when the cache or database is down",
     "unknown_query_parameter": "an unknown query parameter is a 400 on every endpoint",
     "rate_limit_headers_on_refusals": "X-RateLimit-* headers on signed refusals too",
-    "security_lock": "403 security_lock on withdrawals for 24 h after a password or 2FA change (14)",
+    "security_lock": "403 security_lock: withdrawals for 24 h after a password or 2FA change",
     "asset_precision": "GET /account: each balance's precision and min_withdrawal (money)",
 }
 

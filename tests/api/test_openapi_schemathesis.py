@@ -1,15 +1,17 @@
 """Schemathesis against a live server, with the OpenAPI description the server publishes.
 
-Every operation, positive and negative data, for a read key, a trade key and a withdraw
-key (whose whitelist holds 127.0.0.1, the live server's view of this client). Every
-response must be no 5xx, a documented status, a documented content type and match the
-documented schema; and every request must pass authentication's signature checks,
-because the signing hook below signs the very bytes ``requests`` puts on the wire.
+Every operation, positive and negative data, for a read key (Ed25519), a trade key and
+a withdraw key (whose whitelist holds 127.0.0.1, the live server's view of this
+client). Every response must be no 5xx, a documented status, a documented content type
+and headers, match the documented schema, and refuse data the description calls
+invalid; and every request must pass authentication's signature checks, because the
+signing hook below signs the very bytes ``requests`` puts on the wire.
 
-Bounded: a few examples per operation and mode, so the run stays under a minute on a
-busy machine (``pytest tests/api/test_openapi_schemathesis.py``).
+Bounded: a few examples per operation and mode, so the run stays well under a minute
+on a busy machine (``pytest tests/api/test_openapi_schemathesis.py``).
 """
 
+import re
 import threading
 import time
 
@@ -21,6 +23,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -33,7 +36,7 @@ from tests.factories import ApiKeyFactory, BalanceFactory
 
 pytestmark = pytest.mark.usefixtures("assets")
 
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 15
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -46,7 +49,7 @@ CHECKS = [
 SIGNING_REFUSALS = {"invalid_signature", "timestamp_out_of_window", "replayed_request"}
 
 KEYS = {
-    "read": {},
+    "read": {"ed25519": True},  # both kinds of signature
     "trade": {"can_trade": True},
     "withdraw": {"can_trade": True, "can_withdraw": True, "ip_whitelist": ["127.0.0.1/32"]},
 }
@@ -134,13 +137,18 @@ def load_schema():
 
 schema = load_schema()
 DELETE_ORDER = {"method": "DELETE", "path": "/api/v1/orders/{id}"}
+LIST_ORDERS = {"method": "GET", "path": "/api/v1/orders"}
 
 
 class PercentEscapedPathRefused(AssertionError):
-    """The known difference of issue 10 ("a path with percent-escapes fails its signature
-    under runserver"): the dev server, like the live test server, hands Django a decoded
-    path, so /api/v1/orders/a%2Cb is verified as /api/v1/orders/a,b. The auth branch
-    fixes it; then the xfail below goes (it is not strict: the path is random)."""
+    """Issue 10, "a path with percent-escapes fails its signature under runserver": the
+    dev server, like the live test server, hands Django a decoded path, so
+    /api/v1/orders/a%2Cb is verified as /api/v1/orders/a,b (auth branch)."""
+
+
+class SymbolFilterNotValidated(AssertionError):
+    """Issue 10, "GET /orders?symbol= validates the symbol as POST does": today any
+    symbol filter is a 200 with no orders (auth branch)."""
 
 
 def check_the_signature_held(response) -> None:
@@ -152,17 +160,32 @@ def check_the_signature_held(response) -> None:
     assert code not in SIGNING_REFUSALS, (response.request.path_url, response.text)
 
 
+def check_invalid_data_is_refused(case, response) -> None:
+    symbol = (case.query or {}).get("symbol")
+    if (
+        case.operation.label == "GET /api/v1/orders"
+        and response.status_code == 200
+        and isinstance(symbol, str)
+        and not re.fullmatch(openapi.SYMBOL_PATTERN, symbol)
+    ):
+        raise SymbolFilterNotValidated(response.request.path_url)
+    case.validate_response(response, checks=[negative_data_rejection])
+
+
 def call_and_check(case, key, live_server):
-    response = case.call_and_validate(
-        base_url=live_server.url, auth=SignRequest(key), checks=CHECKS
-    )
+    response = case.call(base_url=live_server.url, auth=SignRequest(key))
     check_the_signature_held(response)
+    case.validate_response(response, checks=CHECKS)
+    check_invalid_data_is_refused(case, response)
 
 
 HYPOTHESIS = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
+# A known difference, reported, that a branch being merged fixes: remove the mark then.
+# Not strict: whether Hypothesis draws the offending input varies from run to run.
+COMING = "issue 10 (auth branch), remove this mark after merging it: "
 
 
-@schema.exclude(**DELETE_ORDER).parametrize()
+@schema.exclude(**DELETE_ORDER).exclude(**LIST_ORDERS).parametrize()
 @HYPOTHESIS
 def test_every_operation_keeps_its_contract(case, signing_key, live_server):
     call_and_check(case, signing_key, live_server)
@@ -171,10 +194,20 @@ def test_every_operation_keeps_its_contract(case, signing_key, live_server):
 @pytest.mark.xfail(
     raises=PercentEscapedPathRefused,
     strict=False,
-    reason="issue 10: percent-escaped paths fail their signature under runserver "
-    "(auth branch); remove this mark after merging it",
+    reason=COMING + "percent-escaped paths fail their signature under runserver",
 )
 @schema.include(**DELETE_ORDER).parametrize()
 @HYPOTHESIS
 def test_cancel_order_keeps_its_contract(case, signing_key, live_server):
+    call_and_check(case, signing_key, live_server)
+
+
+@pytest.mark.xfail(
+    raises=SymbolFilterNotValidated,
+    strict=False,
+    reason=COMING + "GET /orders?symbol= is not validated like POST",
+)
+@schema.include(**LIST_ORDERS).parametrize()
+@HYPOTHESIS
+def test_list_orders_keeps_its_contract(case, signing_key, live_server):
     call_and_check(case, signing_key, live_server)
