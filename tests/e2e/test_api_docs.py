@@ -58,7 +58,7 @@ def test_signature_tool_shows_the_payload_and_the_verdict(page, live_server, own
 
 
 @pytest.mark.parametrize(("fixture", "width"), [("phone_page", 390), ("page", 1280)])
-def test_docs_page_links_to_the_openapi_description(request, fixture, width):
+def test_docs_page_links_to_the_openapi_description(request, transactional_db, fixture, width):
     page = request.getfixturevalue(fixture)
     page.goto("/api-docs/#endpoints")
     link = page.get_by_test_id("openapi-link")
