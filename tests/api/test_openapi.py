@@ -173,6 +173,58 @@ def test_each_documented_query_parameter_is_accepted(api, method, path, operatio
         assert response.status_code == 200, (parameter["name"], response.content)
 
 
+# The view functions that read a query string or a JSON body, and their operation.
+READERS = {
+    "list_orders": "GET /api/v1/orders",
+    "list_withdrawals": "GET /api/v1/withdrawals",
+    "place_order": "POST /api/v1/orders",
+    "withdraw": "POST /api/v1/withdrawals",
+}
+
+
+def _names(node) -> set[str]:
+    return {element.value for element in node.elts} if isinstance(node, ast.Tuple) else set()
+
+
+def fields_the_views_read() -> dict[str, set[str]]:
+    """{view function: the query parameters or JSON fields its validation call allows}."""
+    tree = ast.parse((ROOT / "api/views.py").read_text())
+    found = {}
+    for function in tree.body:
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in (
+                "query",
+                "json_object",
+            ):
+                keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+                found[function.name] = set().union(
+                    *(_names(keywords.get(name)) for name in ("allowed", "required", "optional"))
+                )
+    return found
+
+
+def documented_fields(operation: dict) -> set[str]:
+    names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    if "requestBody" in operation:
+        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        schema = DOCUMENT["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        for variant in schema.get("oneOf", [schema]):
+            names |= set(variant["properties"])
+    return names
+
+
+def test_each_view_reads_exactly_the_documented_parameters_and_fields():
+    read = fields_the_views_read()
+    assert set(read) == set(READERS)  # a new reader needs its operation here
+    operations = dict(zip(OPERATION_IDS, (op for *_, op in OPERATIONS), strict=True))
+    for view, operation_id in READERS.items():
+        assert read[view] == documented_fields(operations[operation_id]), view
+    others = set(operations) - set(READERS.values())
+    assert all(not documented_fields(operations[name]) for name in others)
+
+
 UNKNOWN_PARAMETER_ACCEPTED_TODAY = {"GET /api/v1/time", "GET /api/v1/key", "GET /api/v1/account"}
 UNKNOWN_PARAMETER_ACCEPTED_TODAY |= {"POST /api/v1/orders", "DELETE /api/v1/orders/{id}"}
 UNKNOWN_PARAMETER_ACCEPTED_TODAY |= {"POST /api/v1/withdrawals"}
