@@ -180,15 +180,11 @@ def check_invalid_data_is_refused(case, response) -> None:
 
 
 def call_and_check(case, signers, live_server):
-    for name, signer in signers.items():
-        try:
-            response = case.call(base_url=live_server.url, auth=signer)
-            check_the_signature_held(response)
-            case.validate_response(response, checks=CHECKS)
-            check_invalid_data_is_refused(case, response)
-        except Exception as failure:
-            failure.add_note(f"(signed with the {name} key)")
-            raise
+    for signer in signers.values():
+        response = case.call(base_url=live_server.url, auth=signer)
+        check_the_signature_held(response)
+        case.validate_response(response, checks=CHECKS)
+        check_invalid_data_is_refused(case, response)
 
 
 HYPOTHESIS = settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
