@@ -187,21 +187,30 @@ def _names(node) -> set[str]:
 
 
 def fields_the_views_read() -> dict[str, set[str]]:
-    """{view function: the query parameters or JSON fields its validation call allows}."""
+    """{view function: the query parameters and JSON fields it allows}, from its
+    ``@query_params(...)`` decorator or its ``query(allowed=...)`` and
+    ``json_object(required=..., optional=...)`` calls."""
     tree = ast.parse((ROOT / "api/views.py").read_text())
     found = {}
     for function in tree.body:
         if not isinstance(function, ast.FunctionDef):
             continue
+        names = set()
+        for decorator in function.decorator_list:
+            if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") == (
+                "query_params"
+            ):
+                names |= {argument.value for argument in decorator.args}
         for node in ast.walk(function):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in (
                 "query",
                 "json_object",
             ):
                 keywords = {keyword.arg: keyword.value for keyword in node.keywords}
-                found[function.name] = set().union(
-                    *(_names(keywords.get(name)) for name in ("allowed", "required", "optional"))
-                )
+                for name in ("allowed", "required", "optional"):
+                    names |= _names(keywords.get(name))
+        if names:
+            found[function.name] = names
     return found
 
 
