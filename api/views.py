@@ -33,7 +33,7 @@ from apikeys.services import KeyRefused, add_to_whitelist
 from apikeys.whitelist import WhitelistError
 
 from . import docs as api_docs
-from . import services, validation
+from . import openapi, services, validation
 from .forms import SignatureCheckForm, WhitelistUsedIpForm
 from .models import Order, Withdrawal
 from .validation import query_params
@@ -302,6 +302,12 @@ def withdraw(request):
             "amount", f"is more than the balance ({_amount(short.available)} {symbol})."
         ) from None
     return JsonResponse({"withdrawal": _withdrawal_json(withdrawal)}, status=201)
+
+
+@api_methods("GET")
+def openapi_json(request):
+    """The API's OpenAPI 3.1 description (public, like the docs page)."""
+    return JsonResponse(openapi.document(), json_dumps_params={"indent": 2})
 
 
 @csrf_exempt  # no cookies are read or set; see api_methods

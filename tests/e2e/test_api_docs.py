@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from api.client import hmac_signature, payload
 from apikeys import auth
 from tests.conftest import verified_client
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import SCREENSHOTS, screenshot
 from tests.factories import ApiKeyFactory
 
 
@@ -59,3 +59,18 @@ def test_signature_tool_shows_the_payload_and_the_verdict(page, live_server, own
     else:
         expect(result.get_by_test_id("signature-verdict")).to_contain_text("Matches")
         screenshot(page, "api-docs-signature-match")
+
+
+@pytest.mark.parametrize(("fixture", "width"), [("phone_page", 390), ("page", 1280)])
+def test_docs_page_links_to_the_openapi_description(request, transactional_db, fixture, width):
+    page = request.getfixturevalue(fixture)
+    page.goto("/api-docs/#endpoints")
+    link = page.get_by_test_id("openapi-link")
+    expect(link).to_be_visible()
+    box = page.locator("#endpoints p").first.bounding_box()
+    assert box["x"] + box["width"] <= width  # the new paragraph wraps on a phone
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("#endpoints").screenshot(path=str(SCREENSHOTS / f"api-docs-openapi-{width}.png"))
+    with page.expect_response("**/api/v1/openapi.json") as answer:
+        link.click()
+    assert answer.value.json()["openapi"] == "3.1.0"

@@ -167,6 +167,9 @@ api:order        GET     405     method_not_allowed
 api:withdrawals  GET     401     missing_credentials
                  POST    401     missing_credentials
                  DELETE  405     method_not_allowed
+api:openapi      GET     200
+                 POST    405     method_not_allowed
+                 DELETE  405     method_not_allowed
 api:(unknown)    GET     404     not_found
                  POST    404     not_found
                  DELETE  404     not_found
