@@ -20,16 +20,11 @@ from . import docs
 from .models import Order
 
 COMING = {
-    "signed_key_and_window": "the payload signs api_key and recv_window too (issue 10, auth)",
-    "service_unavailable": "503 service_unavailable when the cache or database is down",
-    "unknown_query_parameter": "an unknown query parameter is a 400 on every endpoint",
-    "rate_limit_headers_on_refusals": "X-RateLimit-* headers on signed refusals too",
     "security_lock": "403 security_lock: withdrawals for 24 h after a password or 2FA change",
-    "asset_precision": "GET /account: each balance's precision and min_withdrawal (money)",
 }
 
 # Codes the design names that the code does not answer yet (see COMING).
-COMING_ERROR_CODES = {(403, "security_lock"), (503, "service_unavailable")}
+COMING_ERROR_CODES = {(403, "security_lock")}
 
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,18})?$"
 SYMBOL_PATTERN = r"^[A-Z0-9]{2,12}USDT$"
@@ -88,13 +83,8 @@ def _error(status: int, description: str, *, signed: bool = False) -> dict:
     response = {"description": description, "content": _json(f"Error{status}")}
     headers = {}
     if signed:
-        # Not "required" until the auth branch adds them to refusals too.
-        for name, what in (("Limit", "a minute"), ("Remaining", "left this minute")):
-            headers[f"X-RateLimit-{name}"] = {
-                "description": f"Requests of this key {what}, when the key is known.",
-                "schema": {"type": "integer", "minimum": 0},
-                "x-coming": COMING["rate_limit_headers_on_refusals"],
-            }
+        for name in ("Limit", "Remaining"):
+            headers[f"X-RateLimit-{name}"] = {"$ref": f"#/components/headers/X-RateLimit-{name}"}
     if status == 429:
         headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
     if headers:
@@ -237,7 +227,7 @@ def _schemas() -> dict:
         "Account": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["account", "key", "balances", "total_usdt"],
+            "required": ["account", "key", "balances", "total_usdt", "assets"],
             "properties": {
                 "account": {
                     "type": "object",
@@ -263,14 +253,17 @@ def _schemas() -> dict:
                 },
                 "balances": {"type": "array", "items": {"$ref": "#/components/schemas/Balance"}},
                 "total_usdt": {"type": "string"},
+                "assets": {
+                    "type": "array",
+                    "description": "Every asset's amount rules, held or not (see /api-docs/).",
+                    "items": {"$ref": "#/components/schemas/AssetRules"},
+                },
             },
         },
         "Balance": {
             "type": "object",
             "additionalProperties": False,
-            # "precision" and "min_withdrawal" join "required" once the money branch
-            # is merged (COMING["asset_precision"]).
-            "required": ["asset", "amount", "usdt_value"],
+            "required": ["asset", "amount", "usdt_value", "precision", "min_withdrawal"],
             "properties": {
                 "asset": {"type": "string"},
                 "amount": {"type": "string"},
@@ -278,15 +271,23 @@ def _schemas() -> dict:
                 "precision": {
                     "type": "integer",
                     "minimum": 0,
-                    "maximum": 18,
+                    "maximum": 8,
                     "description": "Decimal places this asset's amounts may have.",
-                    "x-coming": COMING["asset_precision"],
                 },
                 "min_withdrawal": {
                     "type": "string",
                     "description": "The smallest amount one withdrawal may take.",
-                    "x-coming": COMING["asset_precision"],
                 },
+            },
+        },
+        "AssetRules": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["asset", "precision", "min_withdrawal"],
+            "properties": {
+                "asset": {"type": "string"},
+                "precision": {"type": "integer", "minimum": 0, "maximum": 8},
+                "min_withdrawal": {"type": "string"},
             },
         },
         "OrderList": {

@@ -145,6 +145,8 @@ def account(request):
                     "asset": balance.asset.symbol,
                     "amount": _amount(balance.amount),
                     "usdt_value": _amount(round_usdt(balance.usdt_value, USDT_PLACES)),
+                    "precision": balance.asset.precision,
+                    "min_withdrawal": _amount(balance.asset.min_withdrawal),
                 }
                 for balance in balances
             ],
@@ -305,6 +307,7 @@ def withdraw(request):
 
 
 @api_methods("GET")
+@query_params()
 def openapi_json(request):
     """The API's OpenAPI 3.1 description (public, like the docs page)."""
     return JsonResponse(openapi.document(), json_dumps_params={"indent": 2})

@@ -16,9 +16,16 @@ def test_account_lists_balances_with_their_usdt_value(api):
     body = api.get(key, "/api/v1/account").json()
     assert body["account"] == {"username": key.user.username, "type": "main", "parent": None}
     assert body["key"] == {"alias": "reader", "permissions": ["read"]}
+    usdt_rules = {"precision": 6, "min_withdrawal": "1"}
     assert body["balances"] == [
-        {"asset": "BTC", "amount": "0.5", "usdt_value": str((btc.usdt_price / 2).normalize())},
-        {"asset": "USDT", "amount": "1250.25", "usdt_value": "1250.25"},
+        {
+            "asset": "BTC",
+            "amount": "0.5",
+            "usdt_value": str((btc.usdt_price / 2).normalize()),
+            "precision": 8,
+            "min_withdrawal": "0.0001",
+        },
+        {"asset": "USDT", "amount": "1250.25", "usdt_value": "1250.25", **usdt_rules},
     ]
     assert Decimal(body["total_usdt"]) == btc.usdt_price / 2 + Decimal("1250.25")
 

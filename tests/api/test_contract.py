@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 ORDER_ID = "00000000-0000-0000-0000-000000000000"
 ENDPOINTS = [
     ("GET", "/api/v1/time"),
+    ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/key"),
     ("GET", "/api/v1/account"),
     ("GET", "/api/v1/orders"),
@@ -40,6 +41,7 @@ def test_the_endpoint_list_here_is_every_api_route():
     }
     assert routes == {
         "api/v1/time",
+        "api/v1/openapi.json",
         "api/v1/key",
         "api/v1/account",
         "api/v1/orders",
@@ -53,7 +55,7 @@ def test_an_unknown_query_parameter_is_400_on_every_endpoint(api, key, method, p
     body = ORDER if path == "/api/v1/orders" and method == "POST" else None
     if path == "/api/v1/withdrawals" and method == "POST":
         body = {"asset": "USDT", "amount": "1", "address": "TQrY8tryqsYVCYS3MFbtffiPp2ccyn4STm"}
-    signer = None if path == "/api/v1/time" else key
+    signer = None if path in ("/api/v1/time", "/api/v1/openapi.json") else key
     response = api.request(method, f"{path}?x=1", signer, body)
     assert response.status_code == 400
     assert response.json()["error"] == {

@@ -234,26 +234,7 @@ def test_each_view_reads_exactly_the_documented_parameters_and_fields():
     assert all(not documented_fields(operations[name]) for name in others)
 
 
-UNKNOWN_PARAMETER_ACCEPTED_TODAY = {"GET /api/v1/time", "GET /api/v1/key", "GET /api/v1/account"}
-UNKNOWN_PARAMETER_ACCEPTED_TODAY |= {"POST /api/v1/orders", "DELETE /api/v1/orders/{id}"}
-UNKNOWN_PARAMETER_ACCEPTED_TODAY |= {"POST /api/v1/withdrawals"}
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "operation"),
-    [
-        pytest.param(
-            *op,
-            marks=pytest.mark.xfail(
-                strict=True, reason=f"coming: {openapi.COMING['unknown_query_parameter']}"
-            ),
-        )
-        if name in UNKNOWN_PARAMETER_ACCEPTED_TODAY
-        else op
-        for op, name in zip(OPERATIONS, OPERATION_IDS, strict=True)
-    ],
-    ids=OPERATION_IDS,
-)
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=OPERATION_IDS)
 def test_an_undocumented_query_parameter_is_a_400(api, method, path, operation):
     key = _key_for({"read", "trade", "withdraw"})
     body = {} if method == "POST" else None
@@ -311,7 +292,6 @@ def test_every_signed_operation_documents_the_refusal_statuses():
 # --- Coming from other branches ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=f"coming: {openapi.COMING['asset_precision']}")
 def test_account_balances_carry_the_documented_precision_and_minimum(api):
     key = _key_for({"read"})
     balance = api.get(key, "/api/v1/account").json()["balances"][0]
@@ -319,9 +299,6 @@ def test_account_balances_carry_the_documented_precision_and_minimum(api):
     assert set(balance) == set(properties)
 
 
-@pytest.mark.xfail(
-    strict=True, reason=f"coming: {openapi.COMING['rate_limit_headers_on_refusals']}"
-)
 def test_a_refusal_of_a_known_key_carries_the_rate_limit_headers(api):
     key = _key_for({"read"})
     refused = api.post(key, "/api/v1/orders", {})
