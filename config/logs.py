@@ -57,7 +57,7 @@ class OneLineFilter(logging.Filter):
         return True
 
 
-def build_logging(*, log_format: str, level: str, gunicorn: bool = False) -> dict:
+def build_logging(*, log_format: str, level: str) -> dict:
     if log_format == "json":
         formatter = {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -94,7 +94,8 @@ def build_logging(*, log_format: str, level: str, gunicorn: bool = False) -> dic
             "django.security.DisallowedHost": {"filters": ["one_line"]},
         },
     }
-    if gunicorn:
-        for name in ("gunicorn.error", "gunicorn.access"):
-            config["loggers"][name] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    # gunicorn's own lines (start-up, worker timeouts, the access log) through the same
+    # handler; unused under runserver.
+    for name in ("gunicorn.error", "gunicorn.access"):
+        config["loggers"][name] = {"handlers": ["console"], "level": "INFO", "propagate": False}
     return config
