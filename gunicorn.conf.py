@@ -29,6 +29,9 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 
+# No control socket: nothing here uses `gunicornc`, and the unit's home may be read-only.
+control_socket_disable = True
+
 # The access log, in the application's format (JSON lines with LOG_FORMAT=json), with
 # the request id the application sent back.
 accesslog = "-"
