@@ -57,13 +57,18 @@ class OneLineFilter(logging.Filter):
         return True
 
 
+def json_formatter():
+    """One JSON object a line: time, level, logger, request_id, message (and extras)."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    return JsonFormatter(
+        JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}
+    )
+
+
 def build_logging(*, log_format: str, level: str) -> dict:
     if log_format == "json":
-        formatter = {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": JSON_FIELDS,
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        }
+        formatter = {"()": "config.logs.json_formatter"}
     elif log_format == "text":
         formatter = {"format": TEXT_FORMAT}
     else:

@@ -50,6 +50,24 @@ def _data_migrations_for_live_server(request):
     importlib.import_module("reviews.migrations.0003_compliance_group").create_group(apps, None)
 
 
+@pytest.fixture
+def json_log():
+    """What the production log (LOG_FORMAT=json: message, extras, request id) would hold;
+    a StringIO. Levels are the test's to set (caplog.at_level)."""
+    import io
+    import logging
+
+    from config.logs import RequestIdFilter, json_formatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(json_formatter())
+    handler.addFilter(RequestIdFilter())
+    logging.getLogger().addHandler(handler)
+    yield stream
+    logging.getLogger().removeHandler(handler)
+
+
 class Authenticator:
     """The phone app: produces the code of a user's TOTP device."""
 

@@ -89,3 +89,24 @@ def test_a_portal_404_is_still_a_warning(log_lines):
     (line,) = read()
     assert " WARNING django.request " in line
     assert "Not Found: /api-management/nowhere/" in line
+
+
+@pytest.mark.django_db
+def test_json_logs_of_a_login_hold_neither_the_password_nor_the_codes(
+    owner, totp, caplog, json_log, settings
+):
+    from tests.factories import PASSWORD
+
+    settings.DEBUG = True  # django.db.backends logs every query with its parameters
+    client = Client()
+    with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="django"):
+        client.post("/accounts/login/", {"username": owner.username, "password": PASSWORD})
+        wrong = client.post("/accounts/login/code/", {"code": "918273"})
+        assert wrong.status_code == 200
+        code = totp.code(owner)
+        assert client.post("/accounts/login/code/", {"code": code}).status_code == 302
+    lines = json_log.getvalue()
+    assert '"logger": "django.db.backends"' in lines
+    for needle in (PASSWORD, "918273", code):
+        assert needle not in lines
+        assert needle not in caplog.text
