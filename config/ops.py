@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
 from redis.exceptions import RedisError
 
@@ -61,12 +62,14 @@ def forget_request_id(**kwargs):
 
 
 @never_cache
+@require_safe
 def healthz(request):
     """Liveness: the process answers. Touches nothing else, so it can't flap."""
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
+@require_safe
 def readyz(request):
     """Readiness: the database and the cache answer (each within its connect timeout)."""
     checks = {"database": _check(_database), "cache": _check(_cache)}
