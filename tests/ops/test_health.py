@@ -7,6 +7,9 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
+from apikeys import auth
+from tests.factories import ApiKeyFactory
+
 
 def test_healthz_answers_without_touching_the_database(client):
     # No django_db mark: a query here would raise "Database access not allowed".
@@ -68,4 +71,17 @@ def test_portal_answers_a_503_page_not_a_500_when_the_cache_is_down(cache_down):
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
     assert "temporarily unavailable" in response.content.decode()
+    assert response["Retry-After"]
+
+
+@pytest.mark.django_db
+def test_any_api_path_answers_503_json_not_an_html_500_when_the_cache_is_down(cache_down):
+    # The fallback under every view: the failed-authentication budget is in the cache.
+    key = ApiKeyFactory()
+    headers = {"X-API-KEY": key.api_key, "X-API-TIMESTAMP": str(auth.now_ms())}
+    headers["X-API-SIGNATURE"] = "0" * 64
+    response = Client(raise_request_exception=False).get("/api/v1/key", headers=headers)
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "service_unavailable"
     assert response["Retry-After"]
