@@ -1,6 +1,9 @@
 """Production start-up: what it refuses, what `check --deploy` says."""
 
-from tests.accounts.test_settings import PRODUCTION, manage
+import multiprocessing
+import runpy
+
+from tests.accounts.test_settings import PRODUCTION, ROOT, manage
 
 WITHOUT_REDIS = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
 
@@ -34,3 +37,25 @@ def test_an_unknown_log_format_fails_loudly():
     result = manage("check", LOG_FORMAT="xml")
     assert result.returncode != 0
     assert "LOG_FORMAT must be text or json" in result.stderr
+
+
+def gunicorn_settings(monkeypatch, **env) -> dict:
+    for name in ("REDIS_URL", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_runs_workers_from_the_cpu_count_with_a_shared_cache(monkeypatch):
+    conf = gunicorn_settings(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/15")
+    assert conf["workers"] == multiprocessing.cpu_count() * 2 + 1
+    assert conf["timeout"] == 30 and conf["accesslog"] == "-"
+    assert (
+        gunicorn_settings(monkeypatch, REDIS_URL="redis://x/1", WEB_CONCURRENCY="3")["workers"] == 3
+    )
+
+
+def test_gunicorn_runs_one_worker_without_a_shared_cache(monkeypatch):
+    # ALLOW_LOCAL_MEMORY_CACHE=1 is for one process: the replay guard lives in it.
+    assert gunicorn_settings(monkeypatch, WEB_CONCURRENCY="8")["workers"] == 1
