@@ -2,18 +2,37 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Production gets its own environment, installed from the production lock only.
+PROD_VENV := .venv-prod
+PROD_PY := $(PROD_VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format serve bench clean
+.PHONY: install install-prod lock run test lint format migrate serve bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions in the lock, every file checked against its hash.
+$(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
+
+install-prod: $(PROD_VENV)/.installed
+
+$(PROD_VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(PROD_VENV)
+	$(PROD_PY) -m pip install --quiet --require-hashes -r requirements.txt
+	touch $@
+
+# Both lock files from pyproject.toml (uv): uv.lock keeps the versions it already has
+# unless pyproject.toml asks otherwise; delete it first to take the newest of everything.
+lock: install
+	$(VENV)/bin/uv lock --quiet --python $(PY)
+	$(VENV)/bin/uv export --quiet --frozen --no-emit-project --format requirements-txt \
+		-o requirements.txt
+	$(VENV)/bin/uv export --quiet --frozen --no-emit-project --extra dev \
+		--format requirements-txt -o requirements-dev.txt
 
 run: install
 	$(PY) manage.py migrate --no-input
@@ -32,15 +51,17 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# A production-like run: DJANGO_DEBUG=0 needs DJANGO_SECRET_KEY, ALLOWED_HOSTS and
-# APIKEY_ENCRYPTION_KEYS in the environment (see README).
-serve: install
-	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --no-input
-	DJANGO_DEBUG=0 $(PY) manage.py migrate --no-input
-	DJANGO_DEBUG=0 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers 3
+# Production (see README): migrations are a release step, run once per release (safe on
+# several machines at once: an advisory lock on PostgreSQL); `serve` never migrates.
+migrate: install-prod
+	DJANGO_DEBUG=0 $(PROD_PY) manage.py migrate --no-input
+
+serve: install-prod
+	DJANGO_DEBUG=0 $(PROD_PY) manage.py collectstatic --no-input --verbosity 0
+	DJANGO_DEBUG=0 $(PROD_VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 bench: install
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) staticfiles screenshots .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PROD_VENV) staticfiles screenshots .pytest_cache .ruff_cache

@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import build_logging
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -63,6 +65,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First: its `migrate` (under a PostgreSQL advisory lock) takes Django's place.
+    "config.apps.OpsConfig",
     "config.apps.OTPAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -81,6 +85,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.ops.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -124,6 +129,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The suite's own database, so that two test runs on one server never meet.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails /readyz and the request within seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, not halfway through it: two
     # parallel key creations then queue up instead of one failing "database is locked".
@@ -137,8 +148,17 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "apiportal"),
+            # A Redis that hangs must not hang the workers: fail fast, answer 503.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+elif not DEBUG and not env_bool("ALLOW_LOCAL_MEMORY_CACHE", False):
+    # Each worker would keep its own replay guard and rate limits: a captured signed
+    # request could run once per worker. One process only may opt out, by name.
+    raise ImproperlyConfigured(
+        "Set REDIS_URL: in production the replay guard and rate limits need a cache that "
+        "every worker shares (ALLOW_LOCAL_MEMORY_CACHE=1 allows a single process only)."
+    )
 else:
     CACHES = {
         "default": {
@@ -173,7 +193,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -200,6 +220,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP: a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # Preload only takes effect once the domain is submitted to the browsers' list.
@@ -234,12 +256,16 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "API Portal <no-reply@localhost>")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# One line per event: time, level, logger, request id; LOG_FORMAT=json for JSON lines.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING = build_logging(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+
+# Error tracking, off unless SENTRY_DSN is set; secrets and codes are scrubbed.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.sentry import init_sentry
+
+    init_sentry(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", "production"))
 
 # --- Client IP -------------------------------------------------------------
 # How many reverse proxies of ours stand in front of the app. 0 means the socket

@@ -7,12 +7,27 @@
 - ``totp``: computes the current code of a user's authenticator.
 """
 
+import os
+
 import pytest
+from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp as oath_totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import SubaccountFactory, TOTPDeviceFactory, UserFactory
+
+# The suite flushes its Redis database: TEST_REDIS_URL gives it one of its own, whatever
+# REDIS_URL the shell has (TEST_DATABASE_NAME does the same for the database, in the
+# settings). Before any cache is opened; subprocesses inherit it through REDIS_URL.
+if os.environ.get("TEST_REDIS_URL"):
+    os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    settings.CACHES["default"] = {
+        **settings.CACHES["default"],
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["TEST_REDIS_URL"],
+    }
+    settings.CACHES["default"].pop("OPTIONS", None)
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +64,24 @@ def _data_migrations_for_live_server(request):
     importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets(apps, None)
     importlib.import_module("accounts.migrations.0004_exact_money").seed_rules(apps, None)
     importlib.import_module("reviews.migrations.0003_compliance_group").create_group(apps, None)
+
+
+@pytest.fixture
+def json_log():
+    """What the production log (LOG_FORMAT=json: message, extras, request id) would hold;
+    a StringIO. Levels are the test's to set (caplog.at_level)."""
+    import io
+    import logging
+
+    from config.logs import RequestIdFilter, json_formatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(json_formatter())
+    handler.addFilter(RequestIdFilter())
+    logging.getLogger().addHandler(handler)
+    yield stream
+    logging.getLogger().removeHandler(handler)
 
 
 class Authenticator:

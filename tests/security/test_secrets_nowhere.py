@@ -90,7 +90,7 @@ def leaks(needles: dict[str, str], places: dict[str, str]) -> list[str]:
 
 
 def test_secrets_of_every_key_type_are_nowhere_after_the_first_view(
-    owner_client, owner, totp, caplog, settings, django_capture_on_commit_callbacks
+    owner_client, owner, totp, caplog, json_log, settings, django_capture_on_commit_callbacks
 ):
     ApplicationFactory.approved(user=owner)
     settings.DEBUG = True  # django.db.backends logs every query with its parameters
@@ -155,11 +155,13 @@ def test_secrets_of_every_key_type_are_nowhere_after_the_first_view(
         ].content.decode()
 
     assert any(r.name == "django.db.backends" for r in caplog.records), "queries were logged"
+    assert '"logger": "django.db.backends"' in json_log.getvalue()
     assert len(mail.outbox) >= 2, "an e-mail per new key"
     dump = io.StringIO()
     call_command("dumpdata", stdout=dump)
     places = {
         "the logs": caplog.text,
+        "the JSON log lines": json_log.getvalue(),
         "the e-mails": "\n".join(
             f"{m.subject}\n{m.body}\n{getattr(m, 'alternatives', '')}" for m in mail.outbox
         ),

@@ -116,6 +116,10 @@ api:test_signature                      GET    405    405    code   405    405  
                                         POST   login  400    code   400    400    400    400
 api:whitelist_used_ip                   GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
+healthz                                 GET    200    200    200    200    200    200    200
+                                        POST   405    405    405    405    405    405    405
+readyz                                  GET    200    200    200    200    200    200    200
+                                        POST   405    405    405    405    405    405    405
 otpadmin:index                          GET    alogin alogin alogin alogin alogin alogin 200
                                         POST   alogin alogin alogin alogin alogin alogin 200
 otpadmin:login                          GET    200    200    200    200    200    200    302
