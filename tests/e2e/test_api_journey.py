@@ -44,7 +44,15 @@ def test_portal_key_works_with_the_reference_client_and_changes_hold_at_once(
     bot = Client(live_server.url, api_key=api_key, secret=secret)
     account = bot.get("/api/v1/account")
     assert account["key"] == {"alias": "api-bot", "permissions": ["read", "trade"]}
-    assert account["balances"] == [{"asset": "USDT", "amount": "250", "usdt_value": "250"}]
+    assert account["balances"] == [
+        {
+            "asset": "USDT",
+            "amount": "250",
+            "usdt_value": "250",
+            "precision": 6,
+            "min_withdrawal": "1",
+        }
+    ]
     assert bot.post("/api/v1/orders", ORDER)["order"]["status"] == "open"
     withdrawal = {"asset": "USDT", "amount": "100", "address": ADDRESS}
     with pytest.raises(ApiError) as refused:

@@ -73,6 +73,7 @@ EXEMPT = {
     ("SignatureCheckForm", "path"),
     ("SignatureCheckForm", "body"),
     ("SignatureCheckForm", "timestamp"),
+    ("SignatureCheckForm", "recv_window"),
     ("SignatureCheckForm", "signature"),
     ("ApiKeyForm", "ip_whitelist"),
     ("CreateApiKeyForm", "ip_whitelist"),
