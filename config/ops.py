@@ -57,6 +57,23 @@ class RequestIdMiddleware:
         return response
 
 
+class ProbeMiddleware:
+    """Answer the load balancer's probes before anything else reads the request.
+
+    A balancer probes a backend by its address (Host: 10.0.0.5:8000), over plain HTTP,
+    without cookies: the host check, sessions and the 2FA gate would each turn a healthy
+    answer into a 400 or a login page (the HTTPS redirect skips them through
+    SECURE_REDIRECT_EXEMPT). It sits inside the middlewares that add security headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = PROBES.get(request.path_info)
+        return probe(request) if probe else self.get_response(request)
+
+
 def forget_request_id(**kwargs):
     request_id_var.set("-")
 
@@ -78,6 +95,9 @@ def readyz(request):
         {"status": "ok" if ready else "unavailable", "checks": checks},
         status=200 if ready else 503,
     )
+
+
+PROBES = {"/healthz": healthz, "/readyz": readyz}
 
 
 def _check(probe) -> str:

@@ -20,7 +20,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env_str(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, default)
+    # An empty variable counts as unset: "SECRET=" is what a failed $(...) leaves behind.
+    value = os.environ.get(name) or default
     if value is None:
         raise ImproperlyConfigured(f"Set the {name} environment variable.")
     return value
@@ -87,8 +88,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.ops.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside the header middlewares, before anything that checks the Host header.
+    "config.ops.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -97,7 +101,6 @@ MIDDLEWARE = [
     "accounts.middleware.VerifiedSessionMiddleware",
     "accounts.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

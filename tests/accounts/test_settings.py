@@ -38,6 +38,13 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr
 
 
+def test_production_refuses_an_empty_secret_key_as_if_it_were_missing():
+    # "DJANGO_SECRET_KEY=" is what a heredoc leaves when its $(...) printed nothing.
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "Set the DJANGO_SECRET_KEY environment variable" in result.stderr
+
+
 def test_production_refuses_to_start_without_encryption_keys():
     env = {k: v for k, v in PRODUCTION.items() if k != "APIKEY_ENCRYPTION_KEYS"}
     result = manage("check", **env)

@@ -26,6 +26,19 @@ def test_readyz_answers_200_when_database_and_cache_answer(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_answer_a_balancer_that_asks_by_ip_over_plain_http(settings, path):
+    # A load balancer probes the backend's address (Host: 10.0.0.5:8000), over HTTP,
+    # without cookies: neither the host check nor the HTTPS redirect may stand between.
+    settings.ALLOWED_HOSTS = ["portal.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client(raise_request_exception=True).get(path, HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response["X-Request-ID"]
+
+
+@pytest.mark.django_db
 def test_readyz_answers_503_json_naming_the_cache_when_redis_is_down(cache_down):
     response = Client().get("/readyz")
     assert response.status_code == 503

@@ -188,6 +188,7 @@ def stack(tmp_path_factory):
         PORTAL_TLS_CERT=str(cert),
         PORTAL_TLS_KEY=str(cert_key),
         PORTAL_PROXY_SNIPPET=str(ROOT / "deploy/nginx-proxy.conf"),
+        PORTAL_ACCESS_LOG=str(tmp / "portal-access.log"),
     )
     (tmp / "portal.conf").write_text(site)
     # Debian's /etc/nginx/nginx.conf, reduced to what a test needs, every path in tmp.
@@ -227,6 +228,7 @@ http {{
             "cert": cert,
             "keys": keys,
             "app_log": tmp / "gunicorn.log",
+            "proxy_log": tmp / "portal-access.log",
         }
     finally:
         proxy.terminate()
@@ -315,3 +317,19 @@ def test_the_access_log_is_json_with_the_proxys_request_id(stack):
     assert line["level"] == "INFO"
     assert '"GET /api/v1/time HTTP/1.1" 200' in line["message"]
     assert {"time", "level", "logger", "request_id", "message"} <= line.keys()
+
+
+def test_the_proxys_access_log_carries_the_same_request_id_as_the_app(stack):
+    status, headers, _body = fetch(stack["https"] + "/api/v1/time", context=stack["tls"])
+    assert status == 200
+    request_id = headers["X-Request-ID"]
+    deadline = time.monotonic() + 5
+    while True:
+        lines = [json.loads(line) for line in stack["proxy_log"].read_text().splitlines()]
+        mine = [line for line in lines if line["request_id"] == request_id]
+        if mine or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    (line,) = mine
+    assert line["status"] == 200
+    assert line["request"] == "GET /api/v1/time HTTP/1.1"
