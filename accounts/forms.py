@@ -1,23 +1,30 @@
+import re
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from .models import SUBACCOUNT_EMAIL_DOMAIN, User
 from .twofactor import CodeRejected, verify_code
 
+USERNAME = re.compile(r"[A-Za-z0-9@.+_]+")
+
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(label="E-mail")
 
-    class Meta:
+    class Meta(UserCreationForm.Meta):
+        # UserCreationForm.Meta's field_classes (UsernameField) NFKC-normalise the name
+        # before the "already exists" check: "ＤＥＭＯ" is "DEMO", which "demo" holds.
         model = User
         fields = ["username", "email"]
 
     def clean_username(self):
         username = super().clean_username()
         # Django 5.2 adds "already exists" itself and returns None: nothing left to check.
-        if username is not None and "-" in username:
-            # Sub-accounts are named parent-name: a trader called alice-bot could
-            # otherwise take the name of Alice's future sub-account "bot".
+        if username is not None and not USERNAME.fullmatch(username):
+            # ASCII only: a Cyrillic "о" or small capitals would pass for someone else.
+            # No "-": sub-accounts are named parent-name, and a trader called alice-bot
+            # could otherwise take the name of Alice's future sub-account "bot".
             raise forms.ValidationError("Use letters, digits and @ . + _ (no “-”).")
         return username
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .money import LEDGER_PLACES, MoneyField, decimal_places, usdt_value
@@ -39,6 +40,8 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="user_not_own_parent"),
+            # "demo" and "DEMO" would be two accounts that read as one.
+            models.UniqueConstraint(Lower("username"), name="username_unique_ignoring_case"),
         ]
 
     @property

@@ -6,7 +6,8 @@ repaints a terminal that shows a log line; U+2028 ends a line in JavaScript and 
 some mail clients; bidi overrides make a name read differently from what it is. One
 validator refuses them in every such field of every form; multi-line fields take line
 breaks and tabs as well, nothing else. Letters of any script (right-to-left ones
-and lookalikes included) are text and stay allowed.
+and lookalikes included) are text and stay allowed; invisible format characters
+(right-to-left marks, zero-width spaces) are not.
 """
 
 import unicodedata
@@ -16,8 +17,11 @@ from django.utils.deconstruct import deconstructible
 
 # Embeddings, overrides and isolates reorder the text after them ("Trojan Source").
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Cc: C0/C1 controls, DEL; Cs: lone surrogates; Zl/Zp: line and paragraph separators.
-REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+# Cc: C0/C1 controls, DEL; Cf: invisible format characters (RLM, zero-width space, BOM,
+# tags, soft hyphen), which make two names that read the same; Cs: lone surrogates;
+# Co/Cn: private-use and unassigned code points (noncharacters); Zl/Zp: line and
+# paragraph separators.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 @deconstructible

@@ -58,7 +58,10 @@ def api_methods(*methods):
         def wrapper(request, *args, **kwargs):
             if request.method not in methods:
                 response = error_response(
-                    405, "method_not_allowed", f"Use {' or '.join(methods)} here."
+                    405,
+                    "method_not_allowed",
+                    f"Use {' or '.join(methods)} here.",
+                    headers=auth.address_rate_headers(request),
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
@@ -315,7 +318,12 @@ def openapi_json(request):
 
 @csrf_exempt  # no cookies are read or set; see api_methods
 def not_found(request, rest=""):
-    return error_response(404, "not_found", "There is no such API endpoint; see /api-docs/.")
+    return error_response(
+        404,
+        "not_found",
+        "There is no such API endpoint; see /api-docs/.",
+        headers=auth.address_rate_headers(request),
+    )
 
 
 # --- On the portal -------------------------------------------------------------------

@@ -277,6 +277,12 @@ def _check_failure_budget(request, ip: str) -> None:
     )
 
 
+def address_rate_headers(request) -> dict:
+    """The failure budget of the request's address, as X-RateLimit-* headers: the one
+    limit an answer that authenticates nothing (a 404, a 405) can speak of."""
+    return _rate_headers(_failure_usage(request, client_ip(request), increment=False))
+
+
 def _failed(request, ip: str) -> dict:
     """Count a failed authentication against the address; its budget's headers."""
     return _rate_headers(_failure_usage(request, ip, increment=True))

@@ -49,6 +49,11 @@ class WhitelistError(ValueError):
         self.messages = messages
 
 
+# IPv4 addresses in IPv6 clothing (IPv4-mapped, NAT64): one such entry would pass the
+# IPv6 breadth rule while covering IPv4 addresses past the IPv4 one.
+IPV4_AS_IPV6 = (ipaddress.ip_network("::ffff:0:0/96"), ipaddress.ip_network("64:ff9b::/96"))
+
+
 @dataclass(frozen=True)
 class IpWhitelist:
     """A normalised IP whitelist. Empty means unrestricted: any IP may use the key."""
@@ -126,6 +131,8 @@ class IpWhitelist:
             address = ipaddress.ip_address(ip)
         except ValueError:
             return False
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped  # how a dual-stack socket reports IPv4 clients
         return any(address in network for network in self.networks)
 
     def as_blocks(self) -> list[str]:
@@ -174,6 +181,11 @@ def _parse_entry(entry: str, min_prefix: dict) -> list[Network]:
         raise ValueError(
             f"“{shown}” is too broad: one entry may cover at most a /{minimum} "
             f"({size:,} addresses). List the addresses your bot uses."
+        )
+    if any(block.overlaps(translated) for block in blocks for translated in IPV4_AS_IPV6):
+        raise ValueError(
+            f"“{shown}” is an IPv4 address written as IPv6: write the IPv4 address "
+            "(like 203.0.113.7) instead."
         )
     return blocks
 

@@ -84,6 +84,34 @@ def test_signup_with_taken_username_is_a_form_error_not_500(client, db, taken):
     assert User.objects.filter(username__iexact="demo").count() == 1
 
 
+@pytest.mark.parametrize("lookalike", ["ＤＥＭＯ", "Ｄｅｍｏ", "ｄｅｍｏ", "𝐃𝐄𝐌𝐎"])
+def test_signup_with_a_lookalike_of_a_taken_username_is_refused(client, db, lookalike):
+    # NFKC turns full-width and mathematical letters into ASCII: "ＤＥＭＯ" would be
+    # stored as "DEMO" beside "demo", and sign in as its own account.
+    UserFactory(username="demo")
+    response = client.post("/accounts/signup/", signup_form(lookalike, "new@example.com"))
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert User.objects.filter(username__iexact="demo").count() == 1
+
+
+@pytest.mark.parametrize("name", ["demо", "ᴅᴇᴍᴏ", "trader\u200b"])
+def test_signup_takes_ascii_usernames_only(client, db, name):
+    # Confusables that NFKC keeps (a Cyrillic "о", small capitals) would pass for "demo".
+    response = client.post("/accounts/signup/", signup_form(name, "new@example.com"))
+    assert response.status_code == 200
+    assert "Use letters, digits and @ . + _" in response.content.decode()
+    assert User.objects.count() == 0
+
+
+def test_the_database_refuses_two_usernames_that_differ_in_case_only(db):
+    from django.db import IntegrityError, transaction
+
+    UserFactory(username="demo")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="DEMO")
+
+
 def test_signup_is_throttled_per_client_ip(client, db, settings):
     settings.SIGNUP_RATE_PER_IP = "3/h"
     for n in range(3):

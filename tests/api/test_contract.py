@@ -184,3 +184,15 @@ def test_the_failure_budget_headers_count_down(api, key, settings):
     ]
     assert remaining == ["49", "48", "47"]
     assert error_code(api.get(key, "/api/v1/key", signature="0" * 64)) == "invalid_signature"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/api/v1/nope", 404), ("PUT", "/api/v1/key", 405), ("GET", "/api/v1/key/", 404)],
+)
+def test_answers_that_authenticate_nothing_still_carry_the_address_budget(
+    api, key, method, path, status
+):
+    response = api.request(method, path, key)
+    assert response.status_code == status
+    assert {"X-RateLimit-Limit", "X-RateLimit-Remaining"} <= set(response.headers)

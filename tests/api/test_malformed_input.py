@@ -41,8 +41,10 @@ PATHS = [
 ]
 # Header values as a WSGI server hands them over: Latin-1 text.
 header_text = st.text(st.characters(min_codepoint=1, max_codepoint=255), max_size=80)
+# Lone surrogates: valid JSON escapes ("\\ud800") that no UTF-8 column can hold.
+surrogates = st.sampled_from(["\ud800", "USDT\udfff", "\udbff\udc00x"])
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | surrogates,
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
     ),
@@ -125,3 +127,28 @@ def test_no_input_makes_the_api_fail(client, key, route, query, body, sign, head
         assert set(data["error"]) >= {"code", "message"}
     # --hypothesis-show-statistics shows how deep the examples got.
     event(f"{response.status_code} {data.get('error', {}).get('code', 'ok')}")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/withdrawals", {"asset": "\ud800", "amount": "1", "address": "x"}),
+        ("/api/v1/withdrawals", {"asset": "USDT", "amount": "1", "address": "T\udfff"}),
+        ("/api/v1/orders", {"symbol": "\ud800", "side": "buy", "type": "market", "quantity": "1"}),
+        ("/api/v1/orders", {"\ud800": 1}),
+    ],
+)
+def test_a_lone_surrogate_anywhere_in_a_body_is_a_400(api, key, path, body):
+    response = api.post(key, path, body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert "surrogate" in error["message"]
+
+
+def test_a_number_too_long_to_read_is_a_400_in_our_words(api, key):
+    response = api.post(key, "/api/v1/orders", raw_body=b'{"quantity": ' + b"9" * 5000 + b"}")
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert "too long" in message
+    assert "sys." not in message

@@ -299,3 +299,20 @@ def test_normalised_list_is_minimal_and_stable(entries_):
     assert IpWhitelist.parse(whitelist.as_text(), **ANY_SIZE) == IpWhitelist(
         networks=whitelist.networks, warnings=whitelist.warnings
     )
+
+
+@pytest.mark.parametrize(
+    "entry", ["::ffff:0.0.0.0/96", "::ffff:203.0.113.7", "64:ff9b::/96", "64:ff9b::cb00:7107"]
+)
+def test_ipv4_written_as_ipv6_is_refused_with_a_hint(entry):
+    # One such entry would cover every IPv4 address past the IPv4 /16 rule.
+    with pytest.raises(WhitelistError) as refused:
+        IpWhitelist.parse(entry)
+    assert "write the IPv4 address" in str(refused.value)
+
+
+def test_a_client_seen_as_an_ipv4_mapped_address_matches_its_ipv4_entry():
+    # A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d.
+    whitelist = IpWhitelist.parse("203.0.113.7")
+    assert "::ffff:203.0.113.7" in whitelist
+    assert "::ffff:203.0.113.8" not in whitelist

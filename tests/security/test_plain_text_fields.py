@@ -61,6 +61,18 @@ def test_the_multi_line_validator_takes_line_breaks_but_not_other_controls():
         plain_text_lines("reason\x1b[2J")
 
 
+@pytest.mark.parametrize(
+    "invisible",
+    ["\u200f", "\u200b", "\ufeff", "\U000e0041", "\uffff", "\ue000", "\u00ad"],
+    ids=["RLM", "ZWSP", "BOM", "tag", "noncharacter", "private-use", "soft-hyphen"],
+)
+def test_invisible_format_characters_are_refused_too(invisible):
+    # Invisible in a list of keys: "bot" and "bo\u200bt" would be two aliases that read
+    # the same.
+    with pytest.raises(forms.ValidationError):
+        plain_text(f"bo{invisible}t")
+
+
 # Text fields that are free text stored or e-mailed; each must carry the validator.
 # Fields left out, and why: passwords are never shown or stored as typed; codes and
 # usernames have stricter validators of their own; the signature tool compares the
