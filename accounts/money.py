@@ -11,6 +11,7 @@ storage scale: at most ``LEDGER_PLACES``, so raising it never needs a value the 
 can't hold, and lowering it leaves every stored balance exact.
 """
 
+import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal, Inexact, InvalidOperation, Rounded, localcontext
 
@@ -33,6 +34,40 @@ class AmountRefused(ValueError):
         super().__init__(f"{field} {message}")
         self.field = field
         self.message = message
+
+
+# An amount as people and bots write one: ASCII digits and at most one point. No sign,
+# exponent, digit separators or other scripts' digits: Python's Decimal reads "1_0" as
+# 10, "1e999999999" as a number no context can hold, and "١" as 1.
+PLAIN_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,18})?")
+PLAIN_DECIMAL_RULE = (
+    "must be a plain decimal (digits and one point, at most 15 digits before the point "
+    "and 18 after it)."
+)
+
+
+def parse_plain_decimal(text) -> Decimal | None:
+    """``text`` as a Decimal when it is a plain decimal (PLAIN_DECIMAL), else None."""
+    if not isinstance(text, str) or not PLAIN_DECIMAL.fullmatch(text):
+        return None
+    return Decimal(text)
+
+
+class AmountField(forms.CharField):
+    """A form's amount: the API's plain-decimal syntax, then the rules of check_amount."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        amount = parse_plain_decimal(value)
+        if amount is None:
+            raise exceptions.ValidationError(
+                "Enter a plain decimal: digits and one point, like 12.5.", code="invalid"
+            )
+        return amount
 
 
 def decimal_places(amount: Decimal) -> int:

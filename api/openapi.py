@@ -15,6 +15,7 @@ names it, so that whoever merges sees it pass and removes the mark.
 from django.conf import settings
 
 from accounts.addressbook import ADDRESS_PATTERN
+from accounts.money import PLAIN_DECIMAL
 
 from . import docs
 from .models import Order
@@ -26,7 +27,7 @@ COMING = {
 # Codes the design names that the code does not answer yet (see COMING).
 COMING_ERROR_CODES = {(403, "security_lock")}
 
-DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,18})?$"
+DECIMAL_PATTERN = f"^{PLAIN_DECIMAL.pattern}$"
 SYMBOL_PATTERN = r"^[A-Z0-9]{2,12}USDT$"
 LIST_LIMIT = {"default": 50, "maximum": 500}
 PERMISSIONS = ("read", "trade", "withdraw")

@@ -11,12 +11,8 @@ import re
 from decimal import Decimal
 from functools import wraps
 
-from accounts.money import AmountRefused, check_amount
+from accounts.money import PLAIN_DECIMAL_RULE, AmountRefused, check_amount, parse_plain_decimal
 from apikeys.auth import ApiError, invalid_request
-
-# At most 15 integer digits and 18 decimal places: anything longer is a bug in the bot,
-# not an order. The asset's own rules (accounts.money.check_amount) come after.
-_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,18})?")
 
 
 class _DuplicateField(ValueError):
@@ -156,13 +152,9 @@ def positive_decimal(data: dict, name: str) -> Decimal:
     value = data.get(name)
     if not isinstance(value, str):
         raise invalid_request(name, 'must be a decimal string, like "0.01".')
-    if not _DECIMAL.fullmatch(value):
-        raise invalid_request(
-            name,
-            "must be a plain decimal (digits and one point, at most 15 digits before the "
-            "point and 18 after it).",
-        )
-    amount = Decimal(value)
+    amount = parse_plain_decimal(value)
+    if amount is None:
+        raise invalid_request(name, PLAIN_DECIMAL_RULE)
     if amount <= 0:
         raise invalid_request(name, "must be more than zero.")
     return amount

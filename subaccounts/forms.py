@@ -2,6 +2,7 @@ from django import forms
 
 from accounts.forms import TwoFactorForm
 from accounts.models import Asset
+from accounts.money import AmountField
 from accounts.validators import plain_text
 
 from .services import (
@@ -45,7 +46,7 @@ class TransferForm(TwoFactorForm):
     asset = forms.ModelChoiceField(
         label="Coin", queryset=Asset.objects.all(), to_field_name="symbol", empty_label=None
     )
-    amount = forms.DecimalField(label="Amount")
+    amount = AmountField(label="Amount")
     direction = forms.ChoiceField(label="Direction", widget=forms.RadioSelect)
     field_order = ["direction", "asset", "amount", "code"]
 

@@ -74,7 +74,7 @@ def test_moving_everything_back_leaves_exactly_zero_and_the_subaccount_can_be_de
         ({"amount": "0.000000001"}, "BTC allows at most 8"),
         ({"asset": "USDT", "amount": "0.0000001"}, "USDT allows at most 6"),
         ({"amount": "0"}, "more than zero"),
-        ({"amount": "-1"}, "more than zero"),
+        ({"amount": "-1"}, "Enter a plain decimal"),
         ({"amount": "0.1", "direction": "from"}, "more than owner-desk holds (0 BTC)"),
     ],
 )
@@ -208,3 +208,21 @@ def test_the_admin_lists_transfers_and_can_not_change_them(client, owner, desk, 
         == 403
     )
     assert Transfer.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["1_0", "1e1", "1.5E1", "+1", "١", "١٠", "１", "𝟏", ".5", "5.", "1e999999999", "1e-999999999"],
+)
+def test_an_amount_not_written_as_a_plain_decimal_is_refused_and_nothing_moves(
+    owner_client, owner, desk, totp, written
+):
+    # The API's syntax, one rule: Decimal alone reads "1_0" as 10 and "١" as 1, and
+    # "1e999999999" overflowed into a 500.
+    give(owner, "USDT", "100")
+    response = post_transfer(owner_client, desk, totp.code(owner), asset="USDT", amount=written)
+    assert response.status_code == 400
+    assert "Enter a plain decimal" in response.content.decode()
+    assert (held(owner, "USDT"), held(desk, "USDT")) == (Decimal("100"), Decimal("0"))
+    assert not Transfer.objects.exists()
+    assert not code_spent(owner)
