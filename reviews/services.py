@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import holidays
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
@@ -64,14 +65,28 @@ def add_business_days(start: date, days: int, *, holidays: Collection[date] = ()
     return day
 
 
-def review_holidays() -> frozenset[date]:
-    """The days compliance does not work, from ``settings.REVIEW_HOLIDAYS``."""
+def review_holidays() -> holidays.HolidayBase:
+    """The days compliance does not work: ``settings.REVIEW_HOLIDAY_CALENDAR``'s public
+    holidays (every year, observed days included), plus ``settings.REVIEW_HOLIDAYS``."""
+    name = settings.REVIEW_HOLIDAY_CALENDAR
     try:
-        return frozenset(date.fromisoformat(day) for day in settings.REVIEW_HOLIDAYS)
+        if name in holidays.list_supported_financial():
+            calendar = holidays.financial_holidays(name)
+        else:
+            calendar = holidays.country_holidays(name)
+    except NotImplementedError:
+        raise ImproperlyConfigured(
+            f"REVIEW_HOLIDAY_CALENDAR {name!r} is neither a country nor a financial market "
+            "the holidays package knows."
+        ) from None
+    try:
+        extra = [date.fromisoformat(day) for day in settings.REVIEW_HOLIDAYS]
     except (TypeError, ValueError) as error:
         raise ImproperlyConfigured(
             f"REVIEW_HOLIDAYS must be ISO dates (YYYY-MM-DD): {error}"
         ) from None
+    calendar.update(dict.fromkeys(extra, "Compliance closed"))
+    return calendar
 
 
 def review_days(*, fast_track: bool) -> int:
