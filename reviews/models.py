@@ -1,3 +1,4 @@
+import operator
 import uuid
 from datetime import date
 
@@ -15,9 +16,17 @@ class SLA(models.TextChoices):
     ON_TRACK = "on_track", "On track"
 
 
-# The queue's order: overdue first, then due today, then on track; decided ones last.
-SLA_RANK = {SLA.OVERDUE: 0, SLA.DUE_TODAY: 1, SLA.ON_TRACK: 2}
-DECIDED_RANK = 3
+# The one definition of the SLA states: how a pending application's due date compares
+# with today, in the queue's order (overdue first); decided ones rank after them all.
+SLA_DUE_ON = {SLA.OVERDUE: "lt", SLA.DUE_TODAY: "exact", SLA.ON_TRACK: "gt"}
+SLA_RANK = {state: rank for rank, state in enumerate(SLA_DUE_ON)}
+DECIDED_RANK = len(SLA_DUE_ON)
+_COMPARE = {"lt": operator.lt, "exact": operator.eq, "gt": operator.gt}
+
+
+def sla_q(state: str, today: date) -> Q:
+    """Pending applications in SLA ``state`` on ``today``."""
+    return Q(status="pending", **{f"due_on__{SLA_DUE_ON[state]}": today})
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -25,9 +34,7 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(status=Application.Status.PENDING)
 
     def sla(self, state: str, *, today: date | None = None):
-        today = today or timezone.localdate()
-        lookup = {SLA.OVERDUE: "due_on__lt", SLA.DUE_TODAY: "due_on", SLA.ON_TRACK: "due_on__gt"}
-        return self.pending().filter(**{lookup[state]: today})
+        return self.filter(sla_q(state, today or timezone.localdate()))
 
     def with_queue_columns(self, *, today: date | None = None):
         """Annotate what the review queue shows from other tables, in this one query.
@@ -39,12 +46,9 @@ class ApplicationQuerySet(models.QuerySet):
         from accounts.models import Balance
 
         today = today or timezone.localdate()
-        pending = Q(status=Application.Status.PENDING)
         return self.annotate(
             sla_rank=Case(
-                When(pending & Q(due_on__lt=today), then=Value(SLA_RANK[SLA.OVERDUE])),
-                When(pending & Q(due_on=today), then=Value(SLA_RANK[SLA.DUE_TODAY])),
-                When(pending, then=Value(SLA_RANK[SLA.ON_TRACK])),
+                *(When(sla_q(state, today), then=Value(SLA_RANK[state])) for state in SLA_DUE_ON),
                 default=Value(DECIDED_RANK),
             ),
         ).prefetch_related(
@@ -110,8 +114,4 @@ class Application(models.Model):
         if not self.is_pending:
             return None
         today = today or timezone.localdate()
-        if self.due_on < today:
-            return SLA.OVERDUE
-        if self.due_on == today:
-            return SLA.DUE_TODAY
-        return SLA.ON_TRACK
+        return next(s for s, op in SLA_DUE_ON.items() if _COMPARE[op](self.due_on, today))

@@ -22,7 +22,7 @@ from django.utils.dateformat import format as date_format
 from accounts.mail import send_after_commit
 from accounts.services import balance_usdt
 
-from .models import Application
+from .models import SLA, Application
 
 SATURDAY = 5
 
@@ -290,7 +290,7 @@ def send_decision_email(application: Application) -> None:
 def due_for_attention(*, today: date | None = None) -> tuple[list, list]:
     """Pending applications that are overdue, and those due today, oldest due first."""
     today = today or timezone.localdate()
-    pending = Application.objects.filter(status=Application.Status.PENDING).select_related("user")
-    overdue = list(pending.filter(due_on__lt=today).order_by("due_on", "submitted_at"))
-    due_today = list(pending.filter(due_on=today).order_by("submitted_at"))
+    applications = Application.objects.select_related("user")
+    overdue = list(applications.sla(SLA.OVERDUE, today=today).order_by("due_on", "submitted_at"))
+    due_today = list(applications.sla(SLA.DUE_TODAY, today=today).order_by("submitted_at"))
     return overdue, due_today
