@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Case, Prefetch, Q, Value, When
 from django.utils import timezone
 
+from accounts.money import MoneyField
+
 
 class SLA(models.TextChoices):
     """Where a pending application stands against its due date."""
@@ -56,6 +58,20 @@ class ApplicationQuerySet(models.QuerySet):
         )
 
 
+class Purpose(models.TextChoices):
+    OWN_BOT = "own_bot", "My own trading bot"
+    THIRD_PARTY = "third_party", "A third-party platform"
+    MARKET_MAKING = "market_making", "Market making"
+    OTHER = "other", "Other"
+
+
+class Volume(models.TextChoices):
+    UNDER_100K = "lt_100k", "Under 100,000"
+    UNDER_1M = "lt_1m", "100,000 – 1,000,000"
+    UNDER_10M = "lt_10m", "1,000,000 – 10,000,000"
+    ABOVE_10M = "gte_10m", "10,000,000 or more"
+
+
 class Application(models.Model):
     """An account's application for API trading, decided by compliance staff."""
 
@@ -71,13 +87,17 @@ class Application(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField()
     due_on = models.DateField("decision due")
-    balance_usdt = models.DecimalField(
-        "balance at submission (USDT)", max_digits=36, decimal_places=8
-    )
-    threshold_usdt = models.DecimalField(
-        "fast-track threshold (USDT)", max_digits=36, decimal_places=8
-    )
+    balance_usdt = MoneyField("balance at submission (USDT)")
+    threshold_usdt = MoneyField("fast-track threshold (USDT)")
     fast_track = models.BooleanField()
+    # What the trader told the risk team (blank on applications from before they were asked).
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, blank=True)
+    platform = models.CharField("third-party platform", max_length=100, blank=True)
+    monthly_volume = models.CharField(
+        "expected monthly volume (USDT)", max_length=10, choices=Volume.choices, blank=True
+    )
+    server_ips = models.TextField("servers' IP addresses", blank=True)
+    strategy = models.TextField("strategy", blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -115,3 +135,18 @@ class Application(models.Model):
             return None
         today = today or timezone.localdate()
         return next(s for s, op in SLA_DUE_ON.items() if _COMPARE[op](self.due_on, today))
+
+
+class Note(models.Model):
+    """An officer's internal note on an application; the trader never sees it."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Note by {self.author} on {self.created_at:%Y-%m-%d %H:%M}"

@@ -135,9 +135,16 @@ def refusal_reason(user, latest: Application | None, *, today: date | None = Non
     return None
 
 
+# What the trader answers when applying (SubmitApplicationForm), stored on the application.
+ANSWERS = ("purpose", "platform", "monthly_volume", "server_ips", "strategy")
+
+
 @transaction.atomic
-def submit_application(*, user, now: datetime | None = None) -> Application:
-    """Open an application for ``user``: snapshot its balance and start the SLA clock.
+def submit_application(
+    *, user, answers: dict | None = None, now: datetime | None = None
+) -> Application:
+    """Open an application for ``user`` with its ``answers``: snapshot its balance and
+    start the SLA clock.
 
     Raises ApplicationRefused when the account may not apply now.
     """
@@ -158,6 +165,7 @@ def submit_application(*, user, now: datetime | None = None) -> Application:
                 balance_usdt=balance,
                 threshold_usdt=threshold,
                 fast_track=fast_track,
+                **{name: (answers or {}).get(name, "") for name in ANSWERS},
             )
     except IntegrityError:
         # Another request opened one between our check and our insert.
