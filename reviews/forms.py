@@ -56,6 +56,7 @@ class SubmitApplicationForm(TwoFactorForm):
         label="Your servers' IP addresses",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        validators=[plain_text_lines],
         help_text="One per line, or tick “not known yet”.",
     )
     ips_unknown = forms.BooleanField(label="Not known yet", required=False)
@@ -95,13 +96,77 @@ class SubmitApplicationForm(TwoFactorForm):
         return {name: self.cleaned_data[name] for name in services.ANSWERS}
 
 
-class RejectForm(forms.Form):
-    """The reason compliance gives the trader; a rejection without one is refused."""
+# Common reasons, offered as starting points: the officer picks one and may edit it.
+REJECTION_TEMPLATES = [
+    (
+        "strategy",
+        "Strategy unclear",
+        "Your description of the trading strategy does not tell us enough to assess it. "
+        "Please apply again with what the bot trades, how often, and how it manages risk.",
+    ),
+    (
+        "platform",
+        "Platform not supported",
+        "The third-party platform you named is not one we can approve for API trading.",
+    ),
+    (
+        "volume",
+        "Volume out of line with the account",
+        "The trading volume you expect is out of line with your account's balance and "
+        "history. Please apply again once your account reflects it.",
+    ),
+    (
+        "security",
+        "Account security",
+        "Recent security events on your account need to be resolved first. Please contact "
+        "support, then apply again.",
+    ),
+]
+TEMPLATE_TEXT = {key: text for key, _, text in REJECTION_TEMPLATES}
 
+
+class RejectForm(forms.Form):
+    """The reason compliance gives the trader; a rejection without one is refused.
+
+    A template fills the reason when it is left empty (the page's script copies the
+    template into the box, to be edited, as soon as one is picked)."""
+
+    template = forms.ChoiceField(
+        label="Start from a common reason",
+        required=False,
+        choices=[("", "—")] + [(key, label) for key, label, _ in REJECTION_TEMPLATES],
+    )
     reason = forms.CharField(
         label="Reason (shown to the trader)",
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         max_length=2000,
+        required=False,
         # Several lines are fine in a reason; other control characters are not.
+        validators=[plain_text_lines],
+    )
+
+    def clean(self):
+        data = super().clean()
+        if "reason" in data and not data["reason"].strip():
+            data["reason"] = TEMPLATE_TEXT.get(data.get("template"), "")
+            if not data["reason"]:
+                self.add_error("reason", "This field is required.")
+        return data
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Internal note (never shown to the trader)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        validators=[plain_text_lines],
+    )
+
+
+class FreezeForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (recorded in the account's history and e-mailed to the trader)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         validators=[plain_text_lines],
     )

@@ -106,6 +106,10 @@ class Application(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Business days from submission to decision, counted when deciding (the SLA dashboard).
+    business_days = models.PositiveSmallIntegerField(
+        "business days to decision", null=True, blank=True
+    )
     decision_note = models.TextField(blank=True)
 
     objects = ApplicationQuerySet.as_manager()

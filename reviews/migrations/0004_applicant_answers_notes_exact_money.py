@@ -76,6 +76,11 @@ class Migration(migrations.Migration):
             name='threshold_usdt',
             field=accounts.money.MoneyField(verbose_name='fast-track threshold (USDT)'),
         ),
+        migrations.AddField(
+            model_name='application',
+            name='business_days',
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='business days to decision'),
+        ),
         migrations.CreateModel(
             name='Note',
             fields=[
