@@ -104,7 +104,7 @@ def percentile(queryset, field: str, share: float, count: int) -> int | None:
 
 
 def sla_figures(*, today: date | None = None, now: datetime | None = None) -> dict:
-    """The SLA dashboard's numbers, in five queries whatever the number of applications."""
+    """The SLA dashboard's numbers, in four queries whatever the number of applications."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     since = now - timedelta(days=DECIDED_WINDOW_DAYS)
