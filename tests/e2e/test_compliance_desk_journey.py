@@ -81,8 +81,10 @@ def test_the_officer_decides_from_the_desk(page, trader_page, phone_page, live_s
     page.goto("/admin/reviews/application/")
     no_sideways_scroll(page)
     # The admin scrolls a wide table inside its box: every column must fit in it.
-    fits = "(() => { const r = document.querySelector('.results'); return [r.scrollWidth, r.clientWidth]; })()"
-    scroll_width, box_width = page.evaluate(fits)
+    scroll_width, box_width = page.evaluate(
+        "(() => { const r = document.querySelector('.results');"
+        " return [r.scrollWidth, r.clientWidth]; })()"
+    )
     assert scroll_width <= box_width, (scroll_width, box_width)
     rows = page.locator("#result_list tbody tr")
     expect(rows.first).to_contain_text("whale-desk")
