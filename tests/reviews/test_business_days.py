@@ -7,7 +7,12 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reviews.services import add_business_days, is_business_day, review_holidays
+from reviews.services import (
+    add_business_days,
+    business_days_between,
+    is_business_day,
+    review_holidays,
+)
 
 XMAS_2026 = {date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1)}
 
@@ -163,3 +168,14 @@ def test_system_check_reports_a_malformed_holiday(settings):
 
     settings.REVIEW_HOLIDAYS = ["25/12/2026"]
     assert [e.id for e in review_holidays_are_dates(None)] == ["reviews.E001"]
+
+
+@given(
+    start=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    days=st.integers(min_value=0, max_value=40),
+    holidays=st.sets(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 3, 1))),
+)
+def test_business_days_between_undoes_add_business_days(start, days, holidays):
+    # What the dashboard counts for a decision is what the SLA clock counted for its due date.
+    due = add_business_days(start, days, holidays=holidays)
+    assert business_days_between(start, due, holidays=holidays) == days

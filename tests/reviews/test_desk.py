@@ -300,3 +300,12 @@ def test_the_compliance_group_is_what_is_checked(db):
 def test_a_sub_account_is_not_frozen_through_the_desk(compliance_client, alice):
     sub = SubaccountFactory(parent=alice.user)
     assert compliance_client.post(freeze_url(sub), {"reason": "x"}).status_code == 404
+
+
+def test_the_user_admin_links_to_the_desk_and_does_not_toggle_the_freeze_itself(db):
+    root = with_2fa(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client = verified_client(Client(), root)
+    trader = UserFactory(username="t1")
+    html = client.get(f"/admin/accounts/user/{trader.pk}/change/").content.decode()
+    assert freeze_url(trader) in html
+    assert 'name="is_frozen"' not in html
