@@ -167,6 +167,12 @@ def test_the_officer_decides_from_the_desk(page, trader_page, phone_page, live_s
     no_sideways_scroll(page)
     screenshot(page, "desk-freeze")
 
+    # The account's page in Admin → Users links to the same freeze page.
+    page.goto(f"/admin/accounts/user/{oldest.user.pk}/change/")
+    expect(page.get_by_role("link", name="Freeze…")).to_be_visible()
+    no_sideways_scroll(page)
+    screenshot(page, "desk-user")
+
     # The same pages on a phone.
     sign_in(phone_page, live_server, officer)
     for name, url in [
@@ -175,6 +181,8 @@ def test_the_officer_decides_from_the_desk(page, trader_page, phone_page, live_s
         ("desk-application-phone", f"/admin/reviews/application/{oldest.pk}/change/"),
         ("desk-reject-phone", f"/admin/reviews/application/{oldest.pk}/reject/"),
         ("desk-freeze-phone", f"/admin/reviews/application/account/{oldest.user.pk}/freeze/"),
+        ("desk-queue-pending-phone", "/admin/reviews/application/?status__exact=pending"),
+        ("desk-user-phone", f"/admin/accounts/user/{oldest.user.pk}/change/"),
     ]:
         phone_page.goto(url)
         screenshot(phone_page, name)
