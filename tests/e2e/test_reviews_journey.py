@@ -207,3 +207,14 @@ def test_pending_application_on_a_phone(phone_page, totp):
     log_in(phone_page, carol, totp)
     expect(phone_page.get_by_test_id("application-panel")).to_contain_text("Under review")
     screenshot(phone_page, "reviews-pending-phone")
+
+
+def test_the_application_form_on_a_phone(phone_page, totp):
+    dana = with_2fa(UserFactory(username="dana"))
+    usdt(dana, "900")
+    log_in(phone_page, dana, totp)
+    panel = phone_page.get_by_test_id("application-panel")
+    answer_the_questions(panel)
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    screenshot(phone_page, "reviews-can-apply-phone")
