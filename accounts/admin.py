@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.urls import reverse
+from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,8 +23,19 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ["parent"]
     inlines = [BalanceInline]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("Sub-account", {"fields": ["parent", "note", "is_frozen"]}),
+        ("Sub-account", {"fields": ["parent", "note", "frozen"]}),
     )
+    # Freezing goes through the compliance desk: a reason, the history, an e-mail.
+    readonly_fields = ["frozen"]
+
+    @admin.display(description="Frozen")
+    def frozen(self, obj):
+        state = "Yes" if obj.is_frozen else "No"
+        if obj.pk is None or obj.parent_id:
+            return state
+        url = reverse("admin:reviews_account_freeze", args=[obj.pk])
+        verb = "Unfreeze…" if obj.is_frozen else "Freeze…"
+        return format_html('{} · <a href="{}">{}</a>', state, url, verb)
 
 
 @admin.register(Asset)

@@ -290,11 +290,11 @@ REVIEW_FAST_TRACK_THRESHOLD_USDT = Decimal(env_str("REVIEW_FAST_TRACK_THRESHOLD_
 REVIEW_FAST_TRACK_BUSINESS_DAYS = env_int("REVIEW_FAST_TRACK_BUSINESS_DAYS", 3)
 REVIEW_STANDARD_BUSINESS_DAYS = env_int("REVIEW_STANDARD_BUSINESS_DAYS", 5)
 REVIEW_REAPPLY_COOLDOWN_DAYS = env_int("REVIEW_REAPPLY_COOLDOWN_DAYS", 7)
-# ISO dates (YYYY-MM-DD) on which compliance does not work.
-REVIEW_HOLIDAYS = env_list(
-    "REVIEW_HOLIDAYS",
-    "2026-01-01,2026-12-25,2026-12-26,2027-01-01,2027-12-25,2027-12-26",
-)
+# Public holidays are not business days: a country ("GB") or a financial market ("NYSE"),
+# as the holidays package names them.
+REVIEW_HOLIDAY_CALENDAR = env_str("REVIEW_HOLIDAY_CALENDAR", "GB")
+# Extra ISO dates (YYYY-MM-DD) on which compliance does not work (office closures).
+REVIEW_HOLIDAYS = env_list("REVIEW_HOLIDAYS", "")
 
 # --- API keys --------------------------------------------------------------
 APIKEY_MAX_PER_ACCOUNT = env_int("APIKEY_MAX_PER_ACCOUNT", 10)

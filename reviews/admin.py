@@ -5,9 +5,13 @@ Nothing on an application is edited by hand: approving and rejecting go through
 second decision, and e-mails the trader.
 """
 
+import csv
+
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,8 +22,8 @@ from django.views.decorators.http import require_POST
 from accounts.services import total_usdt
 from accounts.templatetags.money import usdt
 
-from . import services
-from .forms import RejectForm
+from . import desk, services
+from .forms import REJECTION_TEMPLATES, FreezeForm, NoteForm, RejectForm
 from .models import SLA, Application
 
 SLA_BADGE = {SLA.OVERDUE: "red", SLA.DUE_TODAY: "orange", SLA.ON_TRACK: "green"}
@@ -46,16 +50,8 @@ class SLAFilter(admin.SimpleListFilter):
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     # What compliance decides by comes first: the SLA and the due date.
-    list_display = [
-        "account",
-        "sla_badge",
-        "due",
-        "status_badge",
-        "fast_track",
-        "balance_at_submission",
-        "balance_now",
-        "submitted",
-    ]
+    # The queue fits 1280 px: what compliance decides by, nothing more.
+    list_display = ["account", "submitted", "due", "sla_badge", "fast", "balance"]
     list_display_links = ["account"]
     list_filter = ["status", "fast_track", SLAFilter]
     list_select_related = ["user"]
@@ -75,11 +71,17 @@ class ApplicationAdmin(admin.ModelAdmin):
         "decided_by",
         "decided",
         "decision_note",
+        "purpose",
+        "platform",
+        "monthly_volume",
+        "server_ips",
+        "strategy",
     ]
     change_form_template = "admin/reviews/application/change_form.html"
 
     class Media:
         css = {"all": ["reviews/admin.css"]}
+        js = ["reviews/reject.js"]
 
     def get_queryset(self, request):
         # Annotated before ordering, since the queue is ordered by an annotation.
@@ -103,8 +105,10 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Account", ordering="user__username")
     def account(self, obj):
+        # The address may break before its "@", not inside a name.
+        local, _, domain = obj.user.email.rpartition("@")
         return format_html(
-            '<strong>{}</strong><span class="rv-email">{}</span>', obj.user, obj.user.email
+            '<strong>{}</strong><span class="rv-email">{}<wbr>@{}</span>', obj.user, local, domain
         )
 
     @admin.display(description="Status", ordering="status")
@@ -134,13 +138,23 @@ class ApplicationAdmin(admin.ModelAdmin):
             return self.get_empty_value_display()
         return date_format(timezone.localtime(obj.decided_at), "j M Y, H:i")
 
-    @admin.display(description="Submitted (UTC)", ordering="submitted_at")
+    @admin.display(description="Submitted", ordering="submitted_at")
     def submitted(self, obj):
-        return date_format(timezone.localtime(obj.submitted_at), "j M Y, H:i")
+        # Two short lines, so that the queue fits 1280 px beside the admin's sidebars.
+        at = timezone.localtime(obj.submitted_at)
+        return format_html(
+            '{}<span class="rv-email">{} UTC</span>',
+            date_format(at, "j M Y"),
+            date_format(at, "H:i"),
+        )
 
     @admin.display(description="Due", ordering="due_on")
     def due(self, obj):
-        return date_format(obj.due_on, "D j M Y")
+        return format_html(
+            '{}<span class="rv-email">{}</span>',
+            date_format(obj.due_on, "j M Y"),
+            date_format(obj.due_on, "l"),
+        )
 
     @admin.display(description="SLA", ordering="sla_rank")
     def sla_badge(self, obj):
@@ -153,14 +167,43 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     sla = sla_badge
 
+    @admin.display(description="Balance (USDT)")
+    def balance(self, obj):
+        return self.balance_now(obj)
+
+    @admin.display(description="Fast", boolean=True, ordering="fast_track")
+    def fast(self, obj):
+        return obj.fast_track
+
     # --- Deciding -------------------------------------------------------------
 
-    @admin.action(description="Approve selected applications", permissions=["change"])
+    @admin.action(description="Approve selected applications…", permissions=["change"])
     def approve_selected(self, request, queryset):
-        result = services.decide_applications(
-            applications=queryset, approve=True, decided_by=request.user
-        )
-        self._report(request, result, verb="Approved")
+        applications = list(queryset.select_related("user"))
+        if "approve" in request.POST:
+            result = services.decide_applications(
+                applications=applications, approve=True, decided_by=request.user
+            )
+            self._report(request, result, verb="Approved")
+            return None
+        # The confirmation page: what will be approved, and what will not and why.
+        refusals = {
+            a.pk: services.own_application_refusal(reviewer=request.user, application=a)
+            for a in applications
+        }
+        ctx = {
+            **self.admin_site.each_context(request),
+            "title": "Approve applications",
+            "opts": self.model._meta,
+            "applications": applications,
+            "approvable": [a for a in applications if a.is_pending and not refusals[a.pk]],
+            "decided": [a for a in applications if not a.is_pending],
+            "own": [a for a in applications if a.is_pending and refusals[a.pk]],
+            "action_name": "approve_selected",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/reviews/application/approve.html", ctx)
 
     @admin.action(description="Reject selected applications…", permissions=["change"])
     def reject_selected(self, request, queryset):
@@ -215,8 +258,130 @@ class ApplicationAdmin(admin.ModelAdmin):
                 view(self.reject_view),
                 name="reviews_application_reject",
             ),
+            path(
+                "<path:object_id>/note/",
+                view(require_POST(self.note_view)),
+                name="reviews_application_note",
+            ),
+            path("dashboard/", view(self.dashboard_view), name="reviews_application_dashboard"),
+            path("export.csv", view(self.export_view), name="reviews_application_export"),
+            path(
+                "account/<int:user_id>/freeze/",
+                view(self.freeze_view),
+                name="reviews_account_freeze",
+            ),
             *super().get_urls(),
         ]
+
+    def note_view(self, request, object_id):
+        application = self._application_to_decide(request, object_id)
+        form = NoteForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.get("text", []):
+                self.message_user(request, f"Note not added: {error}", messages.ERROR)
+        else:
+            try:
+                services.add_note(
+                    application=application, author=request.user, text=form.cleaned_data["text"]
+                )
+            except services.AlreadyDecided as decided:
+                self.message_user(request, str(decided), messages.ERROR)
+            else:
+                self.message_user(request, "Note added.", messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:reviews_application_change", args=[application.pk])
+        )
+
+    def dashboard_view(self, request):
+        if not services.is_compliance(request.user):
+            raise PermissionDenied
+        figures = desk.sla_figures()
+        ctx = {
+            **self.admin_site.each_context(request),
+            "title": "Review SLA dashboard",
+            "opts": self.model._meta,
+            "figures": figures,
+            "chart": desk.chart(figures["weeks"]),
+            "sla_days": (
+                services.review_days(fast_track=True),
+                services.review_days(fast_track=False),
+            ),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/reviews/application/dashboard.html", ctx)
+
+    def export_view(self, request):
+        """The queue as CSV, with the changelist's filters, search and order applied."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="review-queue.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            ["account", "email", "status", "submitted (UTC)", "due", "sla", "fast track",
+             "balance at submission (USDT)", "balance now (USDT)"]
+        )  # fmt: skip
+        today = timezone.localdate()
+        for a in changelist.get_queryset(request):
+            writer.writerow(
+                [
+                    _cell(a.user.username),
+                    _cell(a.user.email),
+                    a.status,
+                    timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                    a.due_on.isoformat(),
+                    a.sla_state(today) or "",
+                    "yes" if a.fast_track else "no",
+                    usdt(a.balance_usdt),
+                    usdt(total_usdt(a.user.balances.all())),
+                ]
+            )
+        return response
+
+    def freeze_view(self, request, user_id):
+        """Freeze or unfreeze an account (its sub-accounts' and all their keys with it)."""
+        if not services.is_compliance(request.user):
+            raise PermissionDenied
+        account = get_object_or_404(get_user_model(), pk=user_id, parent=None)
+        form = FreezeForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            services.set_frozen(
+                account=account,
+                frozen=not account.is_frozen,
+                officer=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            state = "frozen" if account.is_frozen else "unfrozen"
+            self.message_user(request, f"{account} is {state}.", messages.SUCCESS)
+            back = request.GET.get("application", "")
+            if back.isdigit():
+                return HttpResponseRedirect(
+                    reverse("admin:reviews_application_change", args=[back])
+                )
+            return HttpResponseRedirect(reverse("admin:reviews_application_changelist"))
+        ctx = {
+            **self.admin_site.each_context(request),
+            "title": f"{'Unfreeze' if account.is_frozen else 'Freeze'} {account}",
+            "opts": self.model._meta,
+            "account": account,
+            "subaccounts": list(account.subaccounts.order_by("username")),
+            "form": form,
+            "media": self.media,
+        }
+        return TemplateResponse(
+            request,
+            "admin/reviews/application/freeze.html",
+            ctx,
+            status=400 if form.errors else 200,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_see_dashboard": services.is_compliance(request.user),
+        }
+        return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Every field is read-only: the decision buttons replace "Save".
@@ -225,6 +390,9 @@ class ApplicationAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "own_refusal": application
             and services.own_application_refusal(reviewer=request.user, application=application),
+            "profile": application and desk.applicant_profile(application),
+            "note_form": NoteForm(),
+            "can_freeze": services.is_compliance(request.user),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -253,6 +421,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             "form": form,
             "single": single,
             "action_name": "reject_selected",
+            "templates": REJECTION_TEMPLATES,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
@@ -285,3 +454,8 @@ class ApplicationAdmin(admin.ModelAdmin):
                 "Another officer must decide it.",
                 messages.ERROR,
             )
+
+
+def _cell(text: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: make it text.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

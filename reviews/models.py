@@ -1,3 +1,4 @@
+import operator
 import uuid
 from datetime import date
 
@@ -5,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, Prefetch, Q, Value, When
 from django.utils import timezone
+
+from accounts.money import MoneyField
 
 
 class SLA(models.TextChoices):
@@ -15,9 +18,17 @@ class SLA(models.TextChoices):
     ON_TRACK = "on_track", "On track"
 
 
-# The queue's order: overdue first, then due today, then on track; decided ones last.
-SLA_RANK = {SLA.OVERDUE: 0, SLA.DUE_TODAY: 1, SLA.ON_TRACK: 2}
-DECIDED_RANK = 3
+# The one definition of the SLA states: how a pending application's due date compares
+# with today, in the queue's order (overdue first); decided ones rank after them all.
+SLA_DUE_ON = {SLA.OVERDUE: "lt", SLA.DUE_TODAY: "exact", SLA.ON_TRACK: "gt"}
+SLA_RANK = {state: rank for rank, state in enumerate(SLA_DUE_ON)}
+DECIDED_RANK = len(SLA_DUE_ON)
+_COMPARE = {"lt": operator.lt, "exact": operator.eq, "gt": operator.gt}
+
+
+def sla_q(state: str, today: date) -> Q:
+    """Pending applications in SLA ``state`` on ``today``."""
+    return Q(status="pending", **{f"due_on__{SLA_DUE_ON[state]}": today})
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -25,9 +36,7 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(status=Application.Status.PENDING)
 
     def sla(self, state: str, *, today: date | None = None):
-        today = today or timezone.localdate()
-        lookup = {SLA.OVERDUE: "due_on__lt", SLA.DUE_TODAY: "due_on", SLA.ON_TRACK: "due_on__gt"}
-        return self.pending().filter(**{lookup[state]: today})
+        return self.filter(sla_q(state, today or timezone.localdate()))
 
     def with_queue_columns(self, *, today: date | None = None):
         """Annotate what the review queue shows from other tables, in this one query.
@@ -39,17 +48,28 @@ class ApplicationQuerySet(models.QuerySet):
         from accounts.models import Balance
 
         today = today or timezone.localdate()
-        pending = Q(status=Application.Status.PENDING)
         return self.annotate(
             sla_rank=Case(
-                When(pending & Q(due_on__lt=today), then=Value(SLA_RANK[SLA.OVERDUE])),
-                When(pending & Q(due_on=today), then=Value(SLA_RANK[SLA.DUE_TODAY])),
-                When(pending, then=Value(SLA_RANK[SLA.ON_TRACK])),
+                *(When(sla_q(state, today), then=Value(SLA_RANK[state])) for state in SLA_DUE_ON),
                 default=Value(DECIDED_RANK),
             ),
         ).prefetch_related(
             Prefetch("user__balances", queryset=Balance.objects.select_related("asset"))
         )
+
+
+class Purpose(models.TextChoices):
+    OWN_BOT = "own_bot", "My own trading bot"
+    THIRD_PARTY = "third_party", "A third-party platform"
+    MARKET_MAKING = "market_making", "Market making"
+    OTHER = "other", "Other"
+
+
+class Volume(models.TextChoices):
+    UNDER_100K = "lt_100k", "Under 100,000"
+    UNDER_1M = "lt_1m", "100,000 – 1,000,000"
+    UNDER_10M = "lt_10m", "1,000,000 – 10,000,000"
+    ABOVE_10M = "gte_10m", "10,000,000 or more"
 
 
 class Application(models.Model):
@@ -67,13 +87,17 @@ class Application(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField()
     due_on = models.DateField("decision due")
-    balance_usdt = models.DecimalField(
-        "balance at submission (USDT)", max_digits=36, decimal_places=8
-    )
-    threshold_usdt = models.DecimalField(
-        "fast-track threshold (USDT)", max_digits=36, decimal_places=8
-    )
+    balance_usdt = MoneyField("balance at submission (USDT)")
+    threshold_usdt = MoneyField("fast-track threshold (USDT)")
     fast_track = models.BooleanField()
+    # What the trader told the risk team (blank on applications from before they were asked).
+    purpose = models.CharField(max_length=20, choices=Purpose.choices, blank=True)
+    platform = models.CharField("third-party platform", max_length=100, blank=True)
+    monthly_volume = models.CharField(
+        "expected monthly volume (USDT)", max_length=10, choices=Volume.choices, blank=True
+    )
+    server_ips = models.TextField("servers' IP addresses", blank=True)
+    strategy = models.TextField("strategy", blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -82,6 +106,10 @@ class Application(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Business days from submission to decision, counted when deciding (the SLA dashboard).
+    business_days = models.PositiveSmallIntegerField(
+        "business days to decision", null=True, blank=True
+    )
     decision_note = models.TextField(blank=True)
 
     objects = ApplicationQuerySet.as_manager()
@@ -110,8 +138,19 @@ class Application(models.Model):
         if not self.is_pending:
             return None
         today = today or timezone.localdate()
-        if self.due_on < today:
-            return SLA.OVERDUE
-        if self.due_on == today:
-            return SLA.DUE_TODAY
-        return SLA.ON_TRACK
+        return next(s for s, op in SLA_DUE_ON.items() if _COMPARE[op](self.due_on, today))
+
+
+class Note(models.Model):
+    """An officer's internal note on an application; the trader never sees it."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Note by {self.author} on {self.created_at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import holidays
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -21,7 +24,7 @@ from django.utils.dateformat import format as date_format
 from accounts.mail import send_after_commit
 from accounts.services import balance_usdt
 
-from .models import Application
+from .models import SLA, Application, Note
 
 SATURDAY = 5
 
@@ -64,14 +67,42 @@ def add_business_days(start: date, days: int, *, holidays: Collection[date] = ()
     return day
 
 
-def review_holidays() -> frozenset[date]:
-    """The days compliance does not work, from ``settings.REVIEW_HOLIDAYS``."""
+def business_days_between(start: date, end: date, *, holidays: Collection[date] = ()) -> int:
+    """Business days from ``start`` to ``end``, counted as ``add_business_days`` counts:
+    a start on a day off counts from the next business day, and
+    ``business_days_between(d, add_business_days(d, n)) == n``."""
+    day = start
+    while not is_business_day(day, holidays):
+        day += timedelta(days=1)
+    count = 0
+    while day < end:
+        day += timedelta(days=1)
+        count += is_business_day(day, holidays)
+    return count
+
+
+def review_holidays() -> holidays.HolidayBase:
+    """The days compliance does not work: ``settings.REVIEW_HOLIDAY_CALENDAR``'s public
+    holidays (every year, observed days included), plus ``settings.REVIEW_HOLIDAYS``."""
+    name = settings.REVIEW_HOLIDAY_CALENDAR
     try:
-        return frozenset(date.fromisoformat(day) for day in settings.REVIEW_HOLIDAYS)
+        if name in holidays.list_supported_financial():
+            calendar = holidays.financial_holidays(name)
+        else:
+            calendar = holidays.country_holidays(name)
+    except NotImplementedError:
+        raise ImproperlyConfigured(
+            f"REVIEW_HOLIDAY_CALENDAR {name!r} is neither a country nor a financial market "
+            "the holidays package knows."
+        ) from None
+    try:
+        extra = [date.fromisoformat(day) for day in settings.REVIEW_HOLIDAYS]
     except (TypeError, ValueError) as error:
         raise ImproperlyConfigured(
             f"REVIEW_HOLIDAYS must be ISO dates (YYYY-MM-DD): {error}"
         ) from None
+    calendar.update(dict.fromkeys(extra, "Compliance closed"))
+    return calendar
 
 
 def review_days(*, fast_track: bool) -> int:
@@ -120,9 +151,16 @@ def refusal_reason(user, latest: Application | None, *, today: date | None = Non
     return None
 
 
+# What the trader answers when applying (SubmitApplicationForm), stored on the application.
+ANSWERS = ("purpose", "platform", "monthly_volume", "server_ips", "strategy")
+
+
 @transaction.atomic
-def submit_application(*, user, now: datetime | None = None) -> Application:
-    """Open an application for ``user``: snapshot its balance and start the SLA clock.
+def submit_application(
+    *, user, answers: dict | None = None, now: datetime | None = None
+) -> Application:
+    """Open an application for ``user`` with its ``answers``: snapshot its balance and
+    start the SLA clock.
 
     Raises ApplicationRefused when the account may not apply now.
     """
@@ -143,6 +181,7 @@ def submit_application(*, user, now: datetime | None = None) -> Application:
                 balance_usdt=balance,
                 threshold_usdt=threshold,
                 fast_track=fast_track,
+                **{name: (answers or {}).get(name, "") for name in ANSWERS},
             )
     except IntegrityError:
         # Another request opened one between our check and our insert.
@@ -229,13 +268,26 @@ def decide_application(
         raise ValueError("A rejection needs a reason.")
     status = Application.Status.APPROVED if approve else Application.Status.REJECTED
     now = timezone.now()
+    days = business_days_between(
+        timezone.localdate(application.submitted_at),
+        timezone.localdate(now),
+        holidays=review_holidays(),
+    )
     updated = Application.objects.filter(
         pk=application.pk, status=Application.Status.PENDING
-    ).update(status=status, decided_by=decided_by, decided_at=now, decision_note=note)
+    ).update(
+        status=status,
+        decided_by=decided_by,
+        decided_at=now,
+        decision_note=note,
+        business_days=days,
+    )
     if not updated:
         application.refresh_from_db()
         raise AlreadyDecided(f"{application.user} was already {application.status}.")
     application.refresh_from_db()
+    verb = "Approved" if approve else f"Rejected. Reason given to the trader: {note}"
+    log_history(application, actor=decided_by, message=verb)
     send_after_commit(lambda: send_decision_email(application), what="review decision")
     return application
 
@@ -260,6 +312,68 @@ def decide_applications(
     return result
 
 
+def log_history(obj, *, actor, message: str) -> None:
+    """A line in the admin's "History" of ``obj``: who, when, what."""
+    LogEntry.objects.create(
+        user=actor,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action_flag=CHANGE,
+        change_message=message,
+    )
+
+
+@transaction.atomic
+def add_note(*, application: Application, author, text: str) -> Note:
+    """An internal note on ``application``; the trader never sees it. Only while pending:
+    a decided application is a closed record."""
+    text = text.strip()
+    if not text:
+        raise ValueError("A note needs some text.")
+    if not Application.objects.filter(pk=application.pk, status=Application.Status.PENDING):
+        raise AlreadyDecided(f"{application.user}'s application is decided; it takes no notes.")
+    note = Note.objects.create(application=application, author=author, text=text)
+    log_history(application, actor=author, message=f"Internal note: {text}")
+    return note
+
+
+COMPLIANCE_GROUP = "Compliance"
+
+
+def is_compliance(user) -> bool:
+    """Compliance officers and superusers: the desk's dashboard and account actions."""
+    return user.is_active and (
+        user.is_superuser or user.groups.filter(name=COMPLIANCE_GROUP).exists()
+    )
+
+
+@transaction.atomic
+def set_frozen(*, account, frozen: bool, officer, reason: str):
+    """Freeze ``account`` (and so its sub-accounts and every key under it: the API asks
+    ``owner_refusal``, which refuses them) or unfreeze it; the reason goes into the
+    account's history and the e-mail to the trader."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Give a reason.")
+    if not is_compliance(officer):
+        raise PermissionError("Only compliance officers may freeze accounts.")
+    User = type(account)
+    User.objects.filter(pk=account.pk).update(is_frozen=frozen)
+    account.refresh_from_db(fields=["is_frozen"])
+    verb = "Frozen" if frozen else "Unfrozen"
+    log_history(account, actor=officer, message=f"{verb} by compliance. Reason: {reason}")
+    ctx = {"user": account, "frozen": frozen, "reason": reason}
+
+    def send():
+        subject = render_to_string("reviews/email/frozen_subject.txt", ctx).strip()
+        body = render_to_string("reviews/email/frozen_body.txt", ctx)
+        send_mail(subject, body, None, [account.email])
+
+    send_after_commit(send, what="account freeze")
+    return account
+
+
 def send_decision_email(application: Application) -> None:
     ctx = {
         "application": application,
@@ -275,7 +389,7 @@ def send_decision_email(application: Application) -> None:
 def due_for_attention(*, today: date | None = None) -> tuple[list, list]:
     """Pending applications that are overdue, and those due today, oldest due first."""
     today = today or timezone.localdate()
-    pending = Application.objects.filter(status=Application.Status.PENDING).select_related("user")
-    overdue = list(pending.filter(due_on__lt=today).order_by("due_on", "submitted_at"))
-    due_today = list(pending.filter(due_on=today).order_by("submitted_at"))
+    applications = Application.objects.select_related("user")
+    overdue = list(applications.sla(SLA.OVERDUE, today=today).order_by("due_on", "submitted_at"))
+    due_today = list(applications.sla(SLA.DUE_TODAY, today=today).order_by("submitted_at"))
     return overdue, due_today

@@ -17,7 +17,7 @@ def apply(request):
     form = SubmitApplicationForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            application = services.submit_application(user=request.user)
+            application = services.submit_application(user=request.user, answers=form.answers)
         except services.ApplicationRefused as refused:
             messages.error(request, str(refused))
         else:

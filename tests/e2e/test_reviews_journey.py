@@ -53,6 +53,17 @@ def log_in_to_admin(page, user, totp):
     expect(page.get_by_role("link", name="Applications")).to_be_visible()
 
 
+def answer_the_questions(panel):
+    """What the risk team asks before the 2FA code."""
+    panel.get_by_label("My own trading bot").check()
+    volume = panel.get_by_label("Expected monthly trading volume (USDT)")
+    volume.select_option(label="100,000 – 1,000,000")
+    panel.get_by_label("Your servers' IP addresses").fill("203.0.113.7")
+    panel.get_by_label("Describe your trading strategy").fill(
+        "Grid trading on BTC/USDT with 0.5% spacing, rebalanced hourly."
+    )
+
+
 def a_busy_queue():
     """Other applications, so that the queue shows every SLA state."""
     today = timezone.localdate()
@@ -108,6 +119,7 @@ def test_trader_applies_compliance_approves_in_the_admin_and_the_page_unlocks(
     screenshot(page, "reviews-can-apply")
 
     # A wrong code first: the error stands next to the field, nothing is submitted.
+    answer_the_questions(panel)
     panel.get_by_label("Google Authenticator code").fill("000000")
     panel.get_by_role("button", name="Submit for Review").click()
     expect(page.locator(".field-error")).to_contain_text("Invalid or already used code")
@@ -121,6 +133,7 @@ def test_trader_applies_compliance_approves_in_the_admin_and_the_page_unlocks(
     expect(panel).to_contain_text("Under review")
     due = Application.objects.get(user=alice).due_on
     expect(panel.get_by_test_id("due-on")).to_contain_text(f"{due.day} {due:%b %Y}")
+    expect(panel.get_by_test_id("application-answers")).to_contain_text("Grid trading on BTC/USDT")
     screenshot(page, "reviews-pending")
 
     log_in_to_admin(compliance_page, officer, totp)
@@ -155,6 +168,7 @@ def test_compliance_rejects_with_a_reason_and_the_trader_sees_it(
 
     log_in(page, bob, totp)
     expect(page.get_by_test_id("balance-vs-threshold")).to_contain_text("fast-tracked")
+    answer_the_questions(page.get_by_test_id("application-panel"))
     page.get_by_label("Google Authenticator code").fill(totp.code(bob))
     page.get_by_role("button", name="Submit for Review").click()
     expect(page.get_by_test_id("application-panel")).to_contain_text("Fast track")
@@ -193,3 +207,14 @@ def test_pending_application_on_a_phone(phone_page, totp):
     log_in(phone_page, carol, totp)
     expect(phone_page.get_by_test_id("application-panel")).to_contain_text("Under review")
     screenshot(phone_page, "reviews-pending-phone")
+
+
+def test_the_application_form_on_a_phone(phone_page, totp):
+    dana = with_2fa(UserFactory(username="dana"))
+    usdt(dana, "900")
+    log_in(phone_page, dana, totp)
+    panel = phone_page.get_by_test_id("application-panel")
+    answer_the_questions(panel)
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    screenshot(phone_page, "reviews-can-apply-phone")

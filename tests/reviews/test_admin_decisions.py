@@ -32,7 +32,7 @@ def act(client, action, applications, **extra):
 
 
 def test_approve_action_decides_and_says_how_many(compliance_client, compliance, alice, bob):
-    response = act(compliance_client, "approve_selected", [alice, bob])
+    response = act(compliance_client, "approve_selected", [alice, bob], approve="yes")
 
     assert messages_of(response) == ["Approved 2 applications."]
     for application in (alice, bob):
@@ -43,7 +43,7 @@ def test_approve_action_decides_and_says_how_many(compliance_client, compliance,
 
 def test_approve_action_skips_and_names_the_decided_ones(compliance_client, alice):
     done = ApplicationFactory(user=UserFactory(username="carol"), status="rejected")
-    response = act(compliance_client, "approve_selected", [alice, done])
+    response = act(compliance_client, "approve_selected", [alice, done], approve="yes")
 
     assert messages_of(response) == [
         "Approved 1 application.",
@@ -155,7 +155,7 @@ def test_decisions_email_the_trader(
     compliance_client, alice, bob, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        act(compliance_client, "approve_selected", [alice, bob])
+        act(compliance_client, "approve_selected", [alice, bob], approve="yes")
     assert sorted(m.to[0] for m in mailoutbox) == [alice.user.email, bob.user.email]
 
 

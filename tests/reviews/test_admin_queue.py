@@ -67,7 +67,7 @@ def test_sla_badges_are_coloured_by_state(compliance_client):
     assert '<span class="rv-badge rv-green">On track</span>' in html
 
 
-def test_shows_the_balance_at_submission_and_now(compliance_client):
+def test_shows_the_balance_now_in_the_queue_and_at_submission_on_the_page(compliance_client):
     trader = UserFactory(username="q-rich")
     usdt(trader, "1000")
     BalanceFactory(
@@ -77,9 +77,10 @@ def test_shows_the_balance_at_submission_and_now(compliance_client):
 
     html = compliance_client.get(URL).content.decode()
 
-    assert "64,000.50" in html
     assert "1,010.00" in html
     assert 'alt="True"' in html  # the fast-track icon
+    application = trader.applications.get()
+    assert "64,000.50" in compliance_client.get(f"{URL}{application.pk}/change/").content.decode()
 
 
 def test_an_account_without_balances_is_worth_zero_now(compliance_client):

@@ -7,7 +7,12 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reviews.services import add_business_days, is_business_day, review_holidays
+from reviews.services import (
+    add_business_days,
+    business_days_between,
+    is_business_day,
+    review_holidays,
+)
 
 XMAS_2026 = {date(2026, 12, 25), date(2026, 12, 26), date(2027, 1, 1)}
 
@@ -110,9 +115,46 @@ def test_result_is_a_business_day_with_exactly_n_business_days_after_the_start(
     assert between == days
 
 
-def test_holidays_come_from_settings(settings):
-    settings.REVIEW_HOLIDAYS = ["2026-12-25", "2027-01-01"]
-    assert review_holidays() == {date(2026, 12, 25), date(2027, 1, 1)}
+def test_extra_closure_days_come_from_settings(settings):
+    settings.REVIEW_HOLIDAYS = ["2026-11-19"]
+    calendar = review_holidays()
+    assert date(2026, 11, 19) in calendar  # the extra closure day
+    assert date(2026, 12, 25) in calendar  # the calendar's holidays stay
+
+
+def test_default_calendar_is_documented_and_has_every_year(settings):
+    assert settings.REVIEW_HOLIDAY_CALENDAR == "GB"
+    # The old hard-coded list stopped after 2027; the calendar doesn't.
+    assert not is_business_day(date(2031, 12, 25), review_holidays())
+    assert not is_business_day(date(2040, 1, 2), review_holidays())  # Mon, New Year observed
+
+
+def test_christmas_on_a_weekend_moves_the_day_off_to_monday_and_tuesday():
+    # Sat 25 and Sun 26 Dec 2027: the UK observes them on Mon 27 and Tue 28.
+    calendar = review_holidays()
+    friday = date(2027, 12, 24)
+    assert not is_business_day(date(2027, 12, 27), calendar)
+    assert not is_business_day(date(2027, 12, 28), calendar)
+    assert add_business_days(friday, 1, holidays=calendar) == date(2027, 12, 29)
+
+
+def test_crosses_the_year_end_with_new_year_on_a_saturday():
+    # Sat 1 Jan 2028 is observed on Mon 3 Jan: Thu 30, Fri 31, (weekend, Mon 3 off), Tue 4.
+    calendar = review_holidays()
+    assert add_business_days(date(2027, 12, 29), 3, holidays=calendar) == date(2028, 1, 4)
+
+
+def test_a_financial_market_calendar_is_a_setting(settings):
+    independence_day = date(2028, 7, 4)  # a Tuesday: the NYSE is closed, the UK is not
+    assert is_business_day(independence_day, review_holidays())
+    settings.REVIEW_HOLIDAY_CALENDAR = "NYSE"
+    assert not is_business_day(independence_day, review_holidays())
+
+
+def test_an_unknown_calendar_fails_loudly(settings):
+    settings.REVIEW_HOLIDAY_CALENDAR = "XX"
+    with pytest.raises(ImproperlyConfigured, match="REVIEW_HOLIDAY_CALENDAR"):
+        review_holidays()
 
 
 def test_a_malformed_holiday_fails_loudly(settings):
@@ -126,3 +168,14 @@ def test_system_check_reports_a_malformed_holiday(settings):
 
     settings.REVIEW_HOLIDAYS = ["25/12/2026"]
     assert [e.id for e in review_holidays_are_dates(None)] == ["reviews.E001"]
+
+
+@given(
+    start=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    days=st.integers(min_value=0, max_value=40),
+    holidays=st.sets(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 3, 1))),
+)
+def test_business_days_between_undoes_add_business_days(start, days, holidays):
+    # What the dashboard counts for a decision is what the SLA clock counted for its due date.
+    due = add_business_days(start, days, holidays=holidays)
+    assert business_days_between(start, due, holidays=holidays) == days

@@ -128,3 +128,15 @@ def test_a_note_with_markup_is_sent_as_plain_text(
             application=application, approve=False, decided_by=reviewer, note="Balance < 10 & no ID"
         )
     assert "Balance < 10 & no ID" in mailoutbox[0].body
+
+
+def test_deciding_records_the_business_days_it_took(db, monkeypatch):
+    from datetime import UTC, datetime
+
+    officer = UserFactory(username="officer-bd")
+    application = ApplicationFactory(submitted_at=datetime(2026, 11, 13, 9, 0, tzinfo=UTC))  # Fri
+    thursday = datetime(2026, 11, 19, 15, 0, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: thursday)
+    decide_application(application=application, approve=True, decided_by=officer)
+    application.refresh_from_db()
+    assert application.business_days == 4  # Mon, Tue, Wed, Thu

@@ -91,7 +91,7 @@ def test_a_bulk_action_in_the_admin_decides_the_others_and_names_the_own(
     sub = SubaccountFactory(parent=compliance, username="compliance-desk")
     own = ApplicationFactory(user=sub)
     other = ApplicationFactory(user=UserFactory(username="zed"))
-    response = act(compliance_client, "approve_selected", [own, other])
+    response = act(compliance_client, "approve_selected", [own, other], approve="yes")
     assert messages_of(response) == [
         "Approved 1 application.",
         "Not decided: compliance-desk (your own account or one related to it). "
