@@ -22,7 +22,10 @@ def log_lines(settings, capfd):
         return lambda: [line for line in capfd.readouterr().err.splitlines() if line.strip()]
 
     yield configure
-    logging.config.dictConfig(settings.LOGGING)
+    # Back to the settings' handlers, bound to the real stderr: bound to the capture's,
+    # they would write to a closed file once this test is over.
+    with capfd.disabled():
+        logging.config.dictConfig(settings.LOGGING)
 
 
 @pytest.mark.django_db

@@ -86,6 +86,8 @@ EXEMPT = {
     ("SignatureCheckForm", "body"),
     ("SignatureCheckForm", "timestamp"),
     ("SignatureCheckForm", "recv_window"),
+    # An amount: the plain-decimal rule (accounts.money.AmountField) is stricter.
+    ("TransferForm", "amount"),
     ("SignatureCheckForm", "signature"),
     ("ApiKeyForm", "ip_whitelist"),
     ("CreateApiKeyForm", "ip_whitelist"),
