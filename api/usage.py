@@ -29,8 +29,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from accounts.net import valid_ip_or_none
 from apikeys.models import ApiKey, AuditEvent
+from core.net import valid_ip_or_none
 
 from .models import KeyIpAddress, KeyUsageHour
 

@@ -24,13 +24,13 @@ from accounts.addressbook import ADDRESS_PATTERN
 from accounts.decorators import twofactor_required
 from accounts.models import Asset
 from accounts.money import MAX_AMOUNT, format_amount, round_usdt
-from accounts.net import client_ip
 from accounts.services import total_usdt
 from apikeys import auth
 from apikeys.auth import api_key_required, error_response, invalid_request
 from apikeys.models import ApiKey
 from apikeys.services import KeyRefused, add_to_whitelist
 from apikeys.whitelist import WhitelistError
+from core.net import client_ip
 
 from . import docs as api_docs
 from . import openapi, services, validation

@@ -33,8 +33,8 @@ from django.http import JsonResponse
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
-from accounts.net import client_ip, valid_ip_or_none
 from api.usage import record_request
+from core.net import client_ip, valid_ip_or_none
 
 from . import keys
 from .models import ApiKey, AuditEvent

@@ -24,11 +24,12 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import twofactor_required
-from accounts.net import client_ip
 from accounts.twofactor import has_2fa
+from core import showonce
+from core.net import client_ip
 from reviews.services import application_panel
 
-from . import keys, services
+from . import services
 from .forms import ConfirmForm, CreateApiKeyForm, ModifyApiKeyForm
 from .models import ApiKey, AuditEvent
 
@@ -145,17 +146,14 @@ def new_key_page(request, *, owner, urls: KeyUrls):
 @sensitive_variables()
 def secret_page(request, *, owner, urls: KeyUrls, code):
     apikey = get_key_or_404(owner, code)
-    # Popped as it is rendered: a reload, the back button or a second visit find nothing.
-    stashed = request.session.get(SECRET_TO_SHOW) or {}
-    if stashed.get("code") != str(apikey.code):
+    if not showonce.waiting(request.session, SECRET_TO_SHOW, tag=str(apikey.code)):
         messages.info(
             request,
             "The secret is shown only once, right after creation, and can't be "
             "shown again. If you lost it, delete this key and create a new one.",
         )
         return redirect(urls.url("detail", apikey))
-    sealed = request.session.pop(SECRET_TO_SHOW)["sealed"]
-    secret = keys.open_for_display(sealed, max_age_seconds=SECRET_TO_SHOW_SECONDS)
+    secret = showonce.take(request.session, SECRET_TO_SHOW, max_age_seconds=SECRET_TO_SHOW_SECONDS)
     if secret is None:
         messages.info(
             request,
@@ -164,9 +162,7 @@ def secret_page(request, *, owner, urls: KeyUrls, code):
         )
         return redirect(urls.url("detail", apikey))
     ctx = {"apikey": apikey, "secret": secret, "owner": owner, "urls": urls}
-    response = render(request, "apikeys/secret.html", ctx)
-    response["Cache-Control"] = "no-store"
-    return response
+    return showonce.render(request, "apikeys/secret.html", ctx)
 
 
 def key_detail_page(request, *, owner, urls: KeyUrls, code):
@@ -248,11 +244,7 @@ def delete_all_page(request, *, owner, urls: KeyUrls):
 
 @sensitive_variables()
 def _stash_secret(request, new_key: services.NewKey) -> None:
-    request.session[SECRET_TO_SHOW] = {
-        "code": str(new_key.apikey.code),
-        # Sessions live in the database: the secret goes there only encrypted.
-        "sealed": keys.seal_for_display(new_key.secret),
-    }
+    showonce.put(request.session, SECRET_TO_SHOW, new_key.secret, tag=str(new_key.apikey.code))
 
 
 def _limits() -> dict:
