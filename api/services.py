@@ -20,7 +20,7 @@ from accounts.addressbook import address_management_on, in_address_book
 from accounts.models import Asset, Balance, User
 from accounts.money import AmountRefused, check_amount, format_amount, usdt_value
 from accounts.services import InsufficientBalance, debit
-from apikeys import auth
+from api import auth
 from apikeys.models import ApiKey
 
 from .models import Order, Withdrawal

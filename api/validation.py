@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import wraps
 
 from accounts.money import AmountRefused, check_amount
-from apikeys.auth import ApiError, invalid_request
+from api.errors import ApiError, invalid_request
 
 # At most 15 integer digits and 18 decimal places: anything longer is a bug in the bot,
 # not an order. The asset's own rules (accounts.money.check_amount) come after.

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.shortcuts import render as django_render
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.debug import sensitive_variables
 
 
 @lru_cache(maxsize=2)
@@ -20,6 +21,8 @@ def _fernet(key: str) -> Fernet:
     return Fernet(key)
 
 
+# sensitive_variables: an error report must not show the value (these frames hold it).
+@sensitive_variables()
 def put(session, slot: str, value: str, *, tag: str = "") -> None:
     """Keep ``value`` in ``slot`` for the page of ``tag`` (e.g. a key's code)."""
     sealed = _fernet(settings.SHOW_ONCE_ENCRYPTION_KEY).encrypt(value.encode()).decode()
@@ -32,6 +35,7 @@ def waiting(session, slot: str, *, tag: str = "") -> bool:
     return isinstance(stashed, dict) and stashed.get("tag") == tag
 
 
+@sensitive_variables()
 def take(session, slot: str, *, max_age_seconds: int) -> str | None:
     """The value, removed from the session; None when absent, too old or unreadable."""
     stashed = session.pop(slot, None)
@@ -46,6 +50,7 @@ def take(session, slot: str, *, max_age_seconds: int) -> str | None:
         return None
 
 
+@sensitive_variables()
 def render(request, template: str, ctx: dict):
     """The page that shows the value: no cache, no store, not even in the back button's."""
     response = django_render(request, template, ctx)

@@ -11,8 +11,8 @@ import json
 import pytest
 from django.apps import apps
 
+from api import auth
 from api import client as reference
-from apikeys import auth
 
 CLIENT_IP = "203.0.113.10"
 
@@ -99,7 +99,7 @@ def error_code(response) -> str:
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    """Pin the server clock (apikeys.auth.now_ms) to a fixed instant; returns it."""
+    """Pin the server clock (api.auth.now_ms) to a fixed instant; returns it."""
     now = 1_767_225_600_000  # 2026-01-01 00:00:00 UTC
 
     class Clock:

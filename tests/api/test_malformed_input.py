@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from api import auth
 from api import client as reference
-from apikeys import auth
 from tests.api.conftest import CLIENT_IP, signature_for
 from tests.factories import ApiKeyFactory, usdt
 

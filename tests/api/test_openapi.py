@@ -33,7 +33,7 @@ OPERATIONS = [
 ]
 OPERATION_IDS = [f"{method} {path}" for method, path, _ in OPERATIONS]
 # Modules whose refusals reach an API client.
-ERROR_SOURCES = ("apikeys/auth.py", "api/views.py", "api/validation.py")
+ERROR_SOURCES = ("api/auth.py", "api/errors.py", "api/views.py", "api/validation.py")
 
 
 def concrete(path: str) -> str:

@@ -2,8 +2,8 @@
 
 import pytest
 
+from api import auth
 from api.client import payload
-from apikeys import auth
 from tests.api.conftest import signature_for
 from tests.factories import ApiKeyFactory, SubaccountFactory
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api import auth
 from api import client as reference
-from apikeys import auth
 from tests.api.conftest import error_code, signature_for
 from tests.factories import ApiKeyFactory, usdt
 

@@ -6,8 +6,8 @@ import pytest
 
 from accounts.addressbook import add_address, set_address_management
 from accounts.models import Asset, Balance
+from api import auth
 from api.models import Withdrawal
-from apikeys import auth
 from tests.api.conftest import CLIENT_IP, error_code
 from tests.factories import ApiKeyFactory, usdt
 from tests.racing import race, racing_db  # noqa: F401 - a fixture

@@ -129,7 +129,7 @@ def test_key_page_charts_a_days_requests(page, live_server, trader):
 
     from django.utils import timezone
 
-    from api.models import KeyIpAddress, KeyUsageHour
+    from apikeys.models import KeyIpAddress, KeyUsageHour
     from tests.factories import ApiKeyFactory
 
     key = ApiKeyFactory(user=trader, alias="market-maker", can_trade=True,

@@ -34,8 +34,8 @@ NOT_SECRET = {
     "otp_static.staticdevice.token_set": "a relation to the tokens, which are secret",
     "api.order.apikey": "a relation",
     "api.withdrawal.apikey": "a relation",
-    "api.keyusagehour.apikey": "a relation",
-    "api.keyipaddress.apikey": "a relation",
+    "apikeys.keyusagehour.apikey": "a relation",
+    "apikeys.keyipaddress.apikey": "a relation",
 }
 
 

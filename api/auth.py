@@ -1,6 +1,6 @@
 """Signed API requests: the one place that turns a request into (key, account) or an error.
 
-The scheme (DESIGN.md, "Signed requests")::
+The scheme (ARCHITECTURE.md, "A signed request, from URL to view")::
 
     X-API-KEY, X-API-TIMESTAMP (Unix ms), X-API-RECV-WINDOW (optional), X-API-SIGNATURE
     payload = timestamp + api_key + recv_window + METHOD + path_with_query + body
@@ -29,15 +29,15 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
-from api.usage import record_request
+from apikeys import keys
+from apikeys.models import ApiKey, AuditEvent
+from apikeys.usage import record_request
 from core.net import client_ip, valid_ip_or_none
 
-from . import keys
-from .models import ApiKey, AuditEvent
+from .errors import ApiError, error_response, invalid_request
 
 HEADER_API_KEY = "X-API-KEY"
 HEADER_TIMESTAMP = "X-API-TIMESTAMP"
@@ -63,36 +63,6 @@ logger = logging.getLogger(__name__)
 def now_ms() -> int:
     """Server time in Unix milliseconds. Tests patch this to stand on a window's edge."""
     return time.time_ns() // 1_000_000
-
-
-class ApiError(Exception):
-    """A refusal with the design's status and code; ``response()`` renders it."""
-
-    def __init__(self, status: int, code: str, message: str, *, headers=None, field=None):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.headers = headers or {}
-        self.field = field
-
-    def response(self) -> JsonResponse:
-        return error_response(
-            self.status, self.code, self.message, headers=self.headers, field=self.field
-        )
-
-
-def error_response(status: int, code: str, message: str, *, headers=None, field=None):
-    error = {"code": code, "message": message}
-    if field:
-        error["field"] = field
-    response = JsonResponse({"error": error}, status=status)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def invalid_request(field_name: str, message: str) -> ApiError:
-    return ApiError(400, "invalid_request", f"{field_name}: {message}", field=field_name)
 
 
 @dataclass
