@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 from apikeys import keys
 from apikeys.models import ApiKey, AuditEvent
 from apikeys.usage import record_request
-from core.net import client_ip, valid_ip_or_none
+from core.net import client_ip
 
 from .errors import ApiError, error_response, invalid_request
 
@@ -444,20 +444,17 @@ def _audit_refusal(apikey, refusal: ApiError, request, ip: str) -> None:
     gate = f"api:refusal:{apikey.pk}:{refusal.code}"
     if not cache.add(gate, 1, AUDIT_REFUSAL_INTERVAL_SECONDS):
         return
-    AuditEvent.objects.create(
+    AuditEvent.record(
+        AuditEvent.Action.AUTH_FAILED,
         owner=apikey.user,
         apikey=apikey,
-        key_code=apikey.code,
-        key_alias=apikey.alias,
-        api_key=apikey.api_key,
-        action=AuditEvent.Action.AUTH_FAILED,
         changes={
             "code": refusal.code,
             "message": refusal.message,
             "method": request.method[:10],
             "path": request_path(request)[:200],
         },
-        ip=valid_ip_or_none(ip),
+        ip=ip,
     )
 
 

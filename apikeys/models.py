@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.net import valid_ip_or_none
+
 from . import keys
 from .whitelist import IpWhitelist, display_block
 
@@ -145,6 +147,28 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.key_alias} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def record(
+        cls, action, *, owner, apikey=None, actor=None, ip=None, changes=None, now=None
+    ) -> "AuditEvent":
+        """The one way an audit row is written (key pages, services and the API's gate).
+
+        The key's code, alias and API key are copied so that the trail still reads after
+        the key is deleted; ``ip`` is kept only when it is an address.
+        """
+        return cls.objects.create(
+            owner=owner,
+            actor=actor,
+            apikey=apikey,
+            key_code=apikey.code if apikey else None,
+            key_alias=apikey.alias if apikey else "",
+            api_key=apikey.api_key if apikey else "",
+            action=action,
+            changes=changes or {},
+            ip=valid_ip_or_none(ip) if ip else None,
+            created_at=now or timezone.now(),
+        )
 
     def change_rows(self) -> list[tuple[str, str | None, str | None]]:
         """``changes`` for people: (what, before, after) as text.

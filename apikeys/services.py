@@ -157,7 +157,7 @@ def create_key(
         raise ValueError(f"Unknown key type {key_choice!r}")
     apikey.save()
 
-    _record(
+    AuditEvent.record(
         AuditEvent.Action.CREATED,
         owner=owner,
         actor=actor,
@@ -217,7 +217,7 @@ def modify_key(
     }
     if changes:
         apikey.save()
-        _record(
+        AuditEvent.record(
             AuditEvent.Action.MODIFIED,
             owner=owner,
             actor=actor,
@@ -258,7 +258,7 @@ def delete_key(*, owner, actor, apikey: ApiKey, ip: str | None = None, now=None)
     now = now or timezone.now()
     _lock_owner(owner)
     apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
-    _record(
+    AuditEvent.record(
         AuditEvent.Action.DELETED,
         owner=owner,
         actor=actor,
@@ -282,12 +282,12 @@ def delete_all_keys(*, owner, actor, ip: str | None = None, now=None) -> int:
     doomed = list(owner.apikeys.all())
     if not doomed:
         return 0
-    AuditEvent.objects.create(
+    AuditEvent.record(
+        AuditEvent.Action.DELETED_ALL,
         owner=owner,
         actor=actor,
-        action=AuditEvent.Action.DELETED_ALL,
         ip=ip,
-        created_at=now,
+        now=now,
         changes={
             "keys": {
                 "before": [_key_label(apikey) for apikey in doomed],
@@ -331,21 +331,6 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _key_label(apikey: ApiKey) -> dict:
     return {"code": str(apikey.code), "alias": apikey.alias, "api_key": apikey.api_key}
-
-
-def _record(action, *, owner, actor, apikey, ip, now, changes) -> AuditEvent:
-    return AuditEvent.objects.create(
-        owner=owner,
-        actor=actor,
-        apikey=apikey,
-        key_code=apikey.code,
-        key_alias=apikey.alias,
-        api_key=apikey.api_key,
-        action=action,
-        changes=changes,
-        ip=ip or None,
-        created_at=now,
-    )
 
 
 def _notify(owner, actor, template: str, **ctx) -> None:

@@ -19,9 +19,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("rule", CASES)
-def test_form_and_service_refuse_a_broken_rule_with_the_same_words(
-    trader, totp, settings, rule
-):
+def test_form_and_service_refuse_a_broken_rule_with_the_same_words(trader, totp, settings, rule):
     ApiKeyFactory(user=trader, alias="bot")
     if rule == "limit":
         settings.APIKEY_MAX_PER_ACCOUNT = 1
