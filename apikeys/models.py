@@ -13,7 +13,7 @@ from .whitelist import IpWhitelist, display_block
 class ApiKeyQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The keys ``user`` manages: its own and those of its active sub-accounts."""
-        return self.filter(models.Q(user=user) | models.Q(user__parent=user, user__is_active=True))
+        return self.filter(models.Q(user=user) | models.Q(user__in=user.active_subaccounts()))
 
 
 class ApiKey(models.Model):

@@ -23,14 +23,14 @@ from .forms import FreezeForm, SubaccountForm, TransferForm
 def get_subaccount_or_404(request, code):
     """The signed-in parent's sub-account with this code. Anyone else's is a 404."""
     return get_object_or_404(
-        request.user.subaccounts.filter(is_active=True).select_related("subaccount"),
+        request.user.active_subaccounts().select_related("subaccount"),
         subaccount__code=code,
     )
 
 
 def _subaccounts_of(parent):
     return (
-        parent.subaccounts.filter(is_active=True)
+        parent.active_subaccounts()
         .select_related("subaccount")
         .prefetch_related(Prefetch("balances", queryset=Balance.objects.select_related("asset")))
         .annotate(key_count=Count("apikeys"))
@@ -170,7 +170,7 @@ PERMISSION_FILTERS = {"trade": {"can_trade": True}, "withdraw": {"can_withdraw":
 @twofactor_required
 def keys_overview(request):
     """Every key of every sub-account, a page at a time, in a constant number of queries."""
-    subaccounts = list(request.user.subaccounts.filter(is_active=True).select_related("subaccount"))
+    subaccounts = list(request.user.active_subaccounts().select_related("subaccount"))
     keys = ApiKey.objects.filter(user__in=subaccounts).select_related("user__subaccount")
     chosen = request.GET.get("subaccount", "")
     if _is_uuid(chosen):
