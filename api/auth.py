@@ -160,7 +160,7 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
         _header(request, HEADER_RECV_WINDOW) if HEADER_RECV_WINDOW in request.headers else None
     )
     recv_window = recv_window_ms(recv_window_sent)
-    ts = _timestamp(timestamp)
+    ts = parse_timestamp(timestamp)
     if not keys.is_well_formed_api_key(api_key):
         # The checksum catches typos and made-up keys without touching the database.
         raise ApiError(401, "invalid_api_key", "This API key does not exist.")
@@ -328,22 +328,36 @@ def recv_window_ms(sent: str | None) -> int:
     return int(sent)
 
 
-def _timestamp(raw: str) -> int:
+# The timestamp and window rules, asked by authentication and by the docs' "Test a
+# signature" tool (api/services.py), so that the tool explains only what the server applies.
+
+
+def parse_timestamp(raw: str) -> int:
+    """X-API-TIMESTAMP as sent: Unix milliseconds, digits only; ApiError otherwise."""
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 16):
         raise invalid_request(HEADER_TIMESTAMP, "must be Unix time in milliseconds (digits only).")
     return int(raw)
 
 
+def in_window(ts: int, recv_window: int, server_ms: int) -> bool:
+    """Whether a request stamped ``ts`` is accepted at ``server_ms``."""
+    return server_ms - recv_window <= ts < server_ms + settings.API_MAX_CLOCK_AHEAD_MS
+
+
+def looks_like_seconds(ts: int) -> bool:
+    return ts < 10**11
+
+
 def _check_window(ts: int, recv_window: int, server_ms: int) -> None:
     ahead = settings.API_MAX_CLOCK_AHEAD_MS
-    if server_ms - recv_window <= ts < server_ms + ahead:
+    if in_window(ts, recv_window, server_ms):
         return
     if ts < server_ms - recv_window:
         message = (
             f"Timestamp is {server_ms - ts} ms behind server time; the receive window is "
             f"{recv_window} ms."
         )
-        if ts < 10**11:
+        if looks_like_seconds(ts):
             message += " It looks like seconds: send milliseconds."
     else:
         message = (
