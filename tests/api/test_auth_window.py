@@ -6,8 +6,8 @@ is tested to the millisecond.
 
 import pytest
 
-from tests.api.conftest import error_code
 from tests.factories import ApiKeyFactory
+from tests.helpers import error_code
 
 pytestmark = pytest.mark.django_db
 

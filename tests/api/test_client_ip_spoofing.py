@@ -9,8 +9,8 @@ import pytest
 from django.test import RequestFactory
 
 from core.net import client_ip
-from tests.api.conftest import error_code
 from tests.factories import ApiKeyFactory
+from tests.helpers import error_code
 
 rf = RequestFactory()
 PROXY = "10.0.0.2"

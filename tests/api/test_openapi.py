@@ -18,8 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from api import openapi
-from tests.api.conftest import CLIENT_IP, error_code
 from tests.factories import ApiKeyFactory, BalanceFactory
+from tests.helpers import CLIENT_IP, error_code
 
 pytestmark = pytest.mark.django_db
 

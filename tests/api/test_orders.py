@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from api.models import Order
-from tests.api.conftest import error_code
 from tests.factories import ApiKeyFactory, UserFactory
+from tests.helpers import error_code
 
 pytestmark = pytest.mark.django_db
 

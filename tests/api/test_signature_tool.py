@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from api import auth, services
 from api.client import payload
 from api.errors import ApiError
-from tests.api.conftest import signature_for
 from tests.factories import ApiKeyFactory, SubaccountFactory
+from tests.helpers import signature_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api-docs/test-signature/"

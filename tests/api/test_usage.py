@@ -1,4 +1,4 @@
-"""Usage bookkeeping (api/usage.py): cheap per request, accurate on the key's page."""
+"""Usage bookkeeping (apikeys/usage.py): cheap per request, accurate on the key's page."""
 
 from datetime import UTC, datetime, timedelta
 

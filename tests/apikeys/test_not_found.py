@@ -6,8 +6,7 @@ from django.urls import reverse
 from apikeys.models import ApiKey, AuditEvent
 from apikeys.views import SECRET_TO_SHOW
 from tests.factories import ApiKeyFactory
-
-from .conftest import form_data
+from tests.helpers import form_data
 
 KEY_PAGES = ["detail", "secret", "modify", "delete"]
 

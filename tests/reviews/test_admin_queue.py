@@ -143,7 +143,7 @@ def test_the_queue_costs_the_same_queries_for_200_applications_as_for_2(
 
 
 def test_a_staff_user_outside_the_group_is_refused(client, db):
-    from tests.conftest import verified_client, with_2fa
+    from tests.helpers import verified_client, with_2fa
 
     staff = with_2fa(UserFactory(is_staff=True))
     assert verified_client(client, staff).get(URL).status_code == 403

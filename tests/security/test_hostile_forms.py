@@ -29,9 +29,8 @@ from hypothesis import strategies as st
 
 from accounts.twofactor import new_totp_key
 from apikeys.models import KeyIpAddress
-from tests.conftest import Authenticator, verified_client, with_2fa
 from tests.factories import PASSWORD, SubaccountFactory, UserFactory
-from tests.security.conftest import role_client
+from tests.helpers import Authenticator, role_client, verified_client, with_2fa
 from tests.security.formfinder import find_forms, parse_forms
 from tests.security.urlmap import every_route, is_signed_api, url_for
 

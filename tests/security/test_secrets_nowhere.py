@@ -24,8 +24,8 @@ from django.test import Client
 from api import auth
 from api import client as reference
 from apikeys.models import ApiKey, AuditEvent
-from tests.conftest import verified_client, with_2fa
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 PEM = re.compile(r"-----BEGIN PRIVATE KEY-----.+?-----END PRIVATE KEY-----", re.S)
 

@@ -19,7 +19,7 @@ code) and changes nothing, except where a row's comment says otherwise.
 
 import pytest
 
-from tests.security.conftest import ROLES
+from tests.helpers import ROLES
 from tests.security.matrixlib import Clients, failure_table, request, token
 from tests.security.urlmap import every_route, is_signed_api, url_for
 
