@@ -334,12 +334,14 @@ def _key_label(apikey: ApiKey) -> dict:
 
 
 def _notify(owner, actor, template: str, **ctx) -> None:
-    """E-mail the account (and the parent acting for a sub-account) once committed.
+    """E-mail whoever manages the keys' account, and the actor, once committed.
 
-    The templates name alias, permissions, whitelist and the IP of the request;
-    they are never given a secret.
+    A sub-account is never e-mailed (its address is a reserved .invalid one): its
+    notices go to the parent that manages it. The templates name alias, permissions,
+    whitelist and the IP of the request; they are never given a secret.
     """
-    recipients = sorted({user.email for user in (owner, actor) if user.email})
+    manager = owner.parent if owner.is_subaccount else owner
+    recipients = sorted({user.email for user in (manager, actor) if user.email})
     if not recipients:
         return
     ctx.update(owner=owner, actor=actor)
