@@ -182,7 +182,7 @@ def role_client(world, role, **client_kwargs) -> Client:
 # --- from tests/e2e/conftest.py -------------------------------------------------
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
 def screenshot(page, name: str) -> Path:
