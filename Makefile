@@ -8,7 +8,7 @@ PROD_PY := $(PROD_VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-prod lock run test lint format migrate serve bench clean
+.PHONY: install install-prod lock run test test-fast lint format migrate serve bench clean
 
 install: $(VENV)/.installed
 
@@ -42,9 +42,15 @@ run: install
 test: install
 	$(PY) -m pytest
 
+# The inner loop: no browser tests, spread over the cores (pytest-xdist). `make test`
+# stays the full run that CI and the README use.
+test-fast: install
+	$(PY) -m pytest -q -n auto -m "not browser" --ignore=tests/e2e
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install

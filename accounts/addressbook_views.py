@@ -2,12 +2,11 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
 from . import addressbook
 from .addressbook_forms import AddAddressForm, AddressManagementForm
-from .decorators import twofactor_required
+from .decorators import code_confirmed, twofactor_required
 
 
 def _page(request, *, add_form=None, switch_form=None, status=200):
@@ -29,8 +28,7 @@ def addresses(request):
 
 
 @require_POST
-@twofactor_required
-@sensitive_post_parameters("code")
+@code_confirmed
 def add_address(request):
     form = AddAddressForm(request.POST, user=request.user, auto_id="add_%s")
     if form.is_valid():
@@ -50,8 +48,7 @@ def add_address(request):
 
 
 @require_POST
-@twofactor_required
-@sensitive_post_parameters("code")
+@code_confirmed
 def switch_address_management(request):
     form = AddressManagementForm(request.POST, user=request.user, auto_id="switch_%s")
     if not form.is_valid():

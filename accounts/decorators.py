@@ -3,6 +3,8 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
 from .twofactor import has_2fa
 
@@ -26,3 +28,13 @@ def twofactor_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def code_confirmed(view):
+    """The one guard of a page confirmed with a 2FA code (a form with a ``code`` field).
+
+    Signed in with a verified 2FA session (``twofactor_required``); the code kept out of
+    error reports (``sensitive_post_parameters``); never cached, since such pages show
+    forms bound to the account's state.
+    """
+    return twofactor_required(sensitive_post_parameters("code")(never_cache(view)))

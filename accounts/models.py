@@ -48,6 +48,14 @@ class User(AbstractUser):
     def is_subaccount(self) -> bool:
         return self.parent_id is not None
 
+    def active_subaccounts(self):
+        """This account's sub-accounts that are not deleted: the one way to ask for them.
+
+        (A method here rather than on the manager: a custom UserManager would be a
+        migration of its own for no change to the schema.)
+        """
+        return self.subaccounts.filter(is_active=True)
+
 
 class Asset(models.Model):
     symbol = models.CharField(max_length=12, unique=True)

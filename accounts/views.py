@@ -13,7 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 
-from apikeys import keys
+from core import showonce
 
 from . import twofactor
 from .forms import (
@@ -207,23 +207,20 @@ def setup_2fa(request):
 
 
 def _stash_backup_codes(request, codes: list[str]) -> None:
-    # Sessions live in the database: the codes wait there encrypted, for minutes.
-    request.session[BACKUP_CODES] = keys.seal_for_display(" ".join(codes))
+    showonce.put(request.session, BACKUP_CODES, " ".join(codes))
 
 
 @require_safe
 @login_required
 @never_cache
 def backup_codes(request):
-    # Popped as it is rendered, and never_cache sends no-store: the codes are shown
-    # on this one page view only, not on a reload or the back button.
-    sealed = request.session.pop(BACKUP_CODES, None)
-    opened = sealed and keys.open_for_display(sealed, max_age_seconds=BACKUP_CODES_SECONDS)
+    # Shown on this one page view only, not on a reload or the back button.
+    opened = showonce.take(request.session, BACKUP_CODES, max_age_seconds=BACKUP_CODES_SECONDS)
     codes = opened.split() if opened else None
     if not codes:
         messages.info(request, "Backup codes are shown only once. Generate new ones if needed.")
         return redirect("accounts:security")
-    return render(request, "accounts/backup_codes.html", {"codes": codes})
+    return showonce.render(request, "accounts/backup_codes.html", {"codes": codes})
 
 
 @require_POST

@@ -4,7 +4,7 @@ A signature covers the path exactly as sent (``/api/v1/%6Frders``). gunicorn pas
 request line's target through as RAW_URI; Django's dev server (``make run``) hands
 Django only wsgiref's percent-decoded PATH_INFO, so such a request was verified over
 ``/api/v1/orders`` and failed its signature. This handler adds RAW_URI, as gunicorn
-does, and ``apikeys.auth.request_path`` reads it on either server.
+does, and ``api.auth.request_path`` reads it on either server.
 
 Django's ``run()`` (behind both its own and staticfiles' ``runserver``) builds its
 server with the module's ``WSGIRequestHandler``: replacing that name is the one hook

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from apikeys.auth import PAYLOAD_FORMULA, signature_payload
+from api.auth import PAYLOAD_FORMULA, signature_payload
 from apikeys.keys import hmac_signature
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"

@@ -1,8 +1,7 @@
 from django import forms
 
-from accounts.forms import TwoFactorForm
-from apikeys.auth import ApiError, recv_window_ms
-from apikeys.whitelist import IpWhitelist, WhitelistError
+from api.auth import recv_window_ms
+from api.errors import ApiError
 
 
 class SignatureCheckForm(forms.Form):
@@ -45,27 +44,3 @@ class SignatureCheckForm(forms.Form):
     def clean_body(self):
         # Browsers send a textarea's line breaks as CRLF; the bot most likely signed LF.
         return self.cleaned_data["body"].replace("\r\n", "\n")
-
-
-class WhitelistUsedIpForm(TwoFactorForm):
-    """Add one of the IPs a key was used from to its whitelist."""
-
-    ip = forms.GenericIPAddressField(label="IP address", unpack_ipv4=True)
-
-    def __init__(self, *args, apikey, **kwargs):
-        self.apikey = apikey
-        super().__init__(*args, **kwargs)
-
-    def clean_ip(self):
-        ip = self.cleaned_data["ip"]
-        if not self.apikey.used_ips.filter(ip=ip).exists():
-            raise forms.ValidationError("This key has not been used from that IP address.")
-        if self.apikey.ip_whitelist and self.apikey.allows_ip(ip):
-            raise forms.ValidationError(f"{ip} is already on the whitelist.")
-        try:
-            self.cleaned_data["whitelist"] = IpWhitelist.parse(
-                "\n".join([*self.apikey.ip_whitelist, ip])
-            )
-        except WhitelistError as refused:
-            raise forms.ValidationError(refused.messages) from None
-        return ip

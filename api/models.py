@@ -1,4 +1,7 @@
-"""What the REST API records: paper orders, withdrawals, and how each key is used."""
+"""What the REST API records: paper orders and withdrawals.
+
+How each key is used is state of the key: apikeys.models (KeyUsageHour, KeyIpAddress).
+"""
 
 import uuid
 
@@ -83,42 +86,3 @@ class Withdrawal(models.Model):
 
     def __str__(self):
         return f"{self.amount.normalize():f} {self.asset} to {self.address}"
-
-
-class KeyUsageHour(models.Model):
-    """How many authenticated requests a key made in one clock hour (UTC).
-
-    Written from cache counters at most once a minute per key (see api/usage.py), never
-    on every request.
-    """
-
-    apikey = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage_hours")
-    hour = models.DateTimeField()
-    requests = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["hour"]
-        constraints = [
-            models.UniqueConstraint(fields=["apikey", "hour"], name="one_usage_row_per_key_hour"),
-        ]
-
-    def __str__(self):
-        return f"{self.apikey_id} {self.hour:%Y-%m-%d %H}:00 {self.requests}"
-
-
-class KeyIpAddress(models.Model):
-    """An IP address a key was used from (authenticated requests only)."""
-
-    apikey = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="used_ips")
-    ip = models.GenericIPAddressField()
-    first_seen = models.DateTimeField(default=timezone.now)
-    last_seen = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-last_seen", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["apikey", "ip"], name="one_row_per_key_ip"),
-        ]
-
-    def __str__(self):
-        return f"{self.ip} (last {self.last_seen:%Y-%m-%d %H:%M})"

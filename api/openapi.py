@@ -7,7 +7,7 @@ answer) and tests/api/test_openapi_schemathesis.py runs Schemathesis against a l
 server with it. The error codes per status come from ``api.docs.error_codes()``, the
 same list the /api-docs/ page shows.
 
-``COMING`` names the parts of the contract that DESIGN.md promises and today's code does
+``COMING`` names the parts of the contract that the API docs promise and today's code does
 not keep yet (they arrive with other branches); each has an expected-failure test that
 names it, so that whoever merges sees it pass and removes the mark.
 """

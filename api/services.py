@@ -20,9 +20,10 @@ from accounts.addressbook import address_management_on, in_address_book
 from accounts.models import Asset, Balance, User
 from accounts.money import AmountRefused, check_amount, format_amount, usdt_value
 from accounts.services import InsufficientBalance, debit
-from apikeys import auth
+from api import auth
 from apikeys.models import ApiKey
 
+from .errors import ApiError
 from .models import Order, Withdrawal
 
 QUOTE_ASSET = "USDT"
@@ -202,8 +203,9 @@ def check_signature(
 ) -> SignatureCheck:
     """Answer the two questions support hears most: is my payload right, is my clock?
 
-    The key must belong to ``user`` or one of its sub-accounts. The payload is built by
-    the very function authentication uses. The tool says whether a signature matches,
+    The key must belong to ``user`` or one of its sub-accounts. The payload, the
+    timestamp's form, the window and the signature check are the very functions
+    authentication uses (api/auth.py). The tool says whether a signature matches,
     never what the right signature would be: that would let anyone holding a session
     sign requests without the secret.
     """
@@ -225,18 +227,15 @@ def check_signature(
         for name, value in parts.items()
     ]
     check.payload = payload.decode()
-    if timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16:
-        ts = int(timestamp)
-        check.offset_ms = ts - check.server_ms
-        check.in_window = (
-            check.server_ms - check.recv_window
-            <= ts
-            < check.server_ms + settings.API_MAX_CLOCK_AHEAD_MS
-        )
-        if ts < 10**11:
-            check.hints.append("The timestamp looks like seconds: send milliseconds.")
-    else:
+    try:
+        ts = auth.parse_timestamp(timestamp)
+    except ApiError:
         check.hints.append("The timestamp must be Unix time in milliseconds, digits only.")
+    else:
+        check.offset_ms = ts - check.server_ms
+        check.in_window = auth.in_window(ts, check.recv_window, check.server_ms)
+        if auth.looks_like_seconds(ts):
+            check.hints.append("The timestamp looks like seconds: send milliseconds.")
 
     apikey = (
         ApiKey.objects.visible_to(user)

@@ -7,11 +7,6 @@ app_name = "api"
 urlpatterns = [
     path("api-docs/", views.docs, name="docs"),
     path("api-docs/test-signature/", views.test_signature, name="test_signature"),
-    path(
-        "api-management/keys/<uuid:code>/whitelist-used-ip/",
-        views.whitelist_used_ip,
-        name="whitelist_used_ip",
-    ),
     path("api/v1/time", views.server_time, name="time"),
     path("api/v1/key", views.key_info, name="key"),
     path("api/v1/account", views.account, name="account"),

@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import wraps
 
 from accounts.money import PLAIN_DECIMAL_RULE, AmountRefused, check_amount, parse_plain_decimal
-from apikeys.auth import ApiError, invalid_request
+from api.errors import ApiError, invalid_request
 
 
 class _DuplicateField(ValueError):

@@ -9,32 +9,24 @@ from decimal import Decimal
 from functools import wraps
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from accounts.addressbook import ADDRESS_PATTERN
-from accounts.decorators import twofactor_required
 from accounts.models import Asset
 from accounts.money import MAX_AMOUNT, format_amount, round_usdt
-from accounts.net import client_ip
 from accounts.services import total_usdt
-from apikeys import auth
-from apikeys.auth import api_key_required, error_response, invalid_request
-from apikeys.models import ApiKey
-from apikeys.services import KeyRefused, add_to_whitelist
-from apikeys.whitelist import WhitelistError
+from api import auth
+from api.auth import api_key_required
+from api.errors import error_response, invalid_request
 
 from . import docs as api_docs
 from . import openapi, services, validation
-from .forms import SignatureCheckForm, WhitelistUsedIpForm
+from .forms import SignatureCheckForm
 from .models import Order, Withdrawal
 from .validation import query_params
 
@@ -374,44 +366,3 @@ def test_signature(request):
             "api_key", "None of your keys (or your sub-accounts' keys) has this API key."
         )
     return _docs_page(request, form=form, check=check)
-
-
-@require_POST
-@twofactor_required
-@sensitive_post_parameters("code")
-def whitelist_used_ip(request, code):
-    """Add an IP the key was used from to its whitelist (confirmed with a 2FA code)."""
-    apikey = get_object_or_404(
-        ApiKey.objects.visible_to(request.user).select_related("user__subaccount"), code=code
-    )
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        back = _key_page_url(apikey)
-    form = WhitelistUsedIpForm(request.POST, user=request.user, apikey=apikey)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return HttpResponseRedirect(back)
-    try:
-        add_to_whitelist(
-            owner=apikey.user,
-            actor=request.user,
-            apikey=apikey,
-            address=form.cleaned_data["ip"],
-            ip=client_ip(request),
-        )
-    except (KeyRefused, WhitelistError) as refused:
-        messages.error(request, str(refused))
-    except ApiKey.DoesNotExist:
-        raise Http404 from None  # deleted meanwhile
-    else:
-        messages.success(request, f"{form.cleaned_data['ip']} is now on the key's whitelist.")
-    # Not redirect(): it would take a next of "0" for a view name (a 500).
-    return HttpResponseRedirect(back)
-
-
-def _key_page_url(apikey) -> str:
-    if apikey.user.is_subaccount:
-        return reverse("subaccounts:apikey_detail", args=[apikey.user.subaccount.code, apikey.code])
-    return reverse("apikeys:detail", args=[apikey.code])

@@ -14,7 +14,7 @@ from accounts.validators import plain_text
 
 from . import keys
 from .models import ApiKey
-from .services import WITHDRAW_NEEDS_WHITELIST, KeyChoice, limit_reached_message
+from .services import KeyChoice, key_refusals
 from .whitelist import IpWhitelist, WhitelistError
 
 
@@ -54,13 +54,7 @@ class ApiKeyForm(TwoFactorForm):
         )
 
     def clean_alias(self):
-        alias = self.cleaned_data["alias"].strip()
-        taken = self.owner.apikeys.filter(alias__iexact=alias)
-        if self.apikey is not None:
-            taken = taken.exclude(pk=self.apikey.pk)
-        if taken.exists():
-            raise forms.ValidationError("This account already has a key with this alias.")
-        return alias
+        return self.cleaned_data["alias"].strip()
 
     def clean_ip_whitelist(self) -> IpWhitelist:
         try:
@@ -69,9 +63,15 @@ class ApiKeyForm(TwoFactorForm):
             raise forms.ValidationError(refused.messages) from None
 
     def clean(self):
-        whitelist = self.cleaned_data.get("ip_whitelist")
-        if self.cleaned_data.get("can_withdraw") and whitelist is not None and not whitelist:
-            self.add_error("can_withdraw", WITHDRAW_NEEDS_WHITELIST)
+        # The service's own rules (limit, alias, withdraw), asked before the code is spent.
+        for refused in key_refusals(
+            owner=self.owner,
+            apikey=self.apikey,
+            alias=self.cleaned_data.get("alias"),
+            can_withdraw=self.cleaned_data.get("can_withdraw"),
+            whitelist=self.cleaned_data.get("ip_whitelist"),
+        ):
+            self.add_error(refused.field, str(refused))
         # Last: the 2FA code is checked (and spent) only when all the rest is valid.
         return super().clean()
 
@@ -110,9 +110,6 @@ class CreateApiKeyForm(ApiKeyForm):
     field_order = [*ApiKeyForm.field_order, "key_choice", "public_key"]
 
     def clean(self):
-        if self.owner.apikeys.count() >= settings.APIKEY_MAX_PER_ACCOUNT:
-            # Refused before the code is spent; the service checks again under a lock.
-            raise forms.ValidationError(limit_reached_message())
         if self.cleaned_data.get("key_choice") == KeyChoice.ED25519_OWN:
             try:
                 self.cleaned_data["public_key"] = keys.parse_ed25519_public_key(
@@ -151,3 +148,27 @@ class ConfirmForm(TwoFactorForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, user=actor, **kwargs)
+
+
+class WhitelistUsedIpForm(TwoFactorForm):
+    """Add one of the IPs a key was used from to its whitelist."""
+
+    ip = forms.GenericIPAddressField(label="IP address", unpack_ipv4=True)
+
+    def __init__(self, *args, apikey, **kwargs):
+        self.apikey = apikey
+        super().__init__(*args, **kwargs)
+
+    def clean_ip(self):
+        ip = self.cleaned_data["ip"]
+        if not self.apikey.used_ips.filter(ip=ip).exists():
+            raise forms.ValidationError("This key has not been used from that IP address.")
+        if self.apikey.ip_whitelist and self.apikey.allows_ip(ip):
+            raise forms.ValidationError(f"{ip} is already on the whitelist.")
+        try:
+            self.cleaned_data["whitelist"] = IpWhitelist.parse(
+                "\n".join([*self.apikey.ip_whitelist, ip])
+            )
+        except WhitelistError as refused:
+            raise forms.ValidationError(refused.messages) from None
+        return ip

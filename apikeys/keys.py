@@ -24,7 +24,7 @@ import string
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
@@ -98,19 +98,6 @@ def encrypt_secret(secret: str) -> str:
 
 def decrypt_secret(token: str) -> str:
     return fernet().decrypt(token.encode()).decode()
-
-
-# A secret on its way to the one page that shows it waits in the session, which lives
-# in the database: it waits there encrypted, and is opened only within a few minutes.
-seal_for_display = encrypt_secret
-
-
-def open_for_display(token: str, *, max_age_seconds: int) -> str | None:
-    """The sealed secret, or None when it is older than ``max_age_seconds`` or unreadable."""
-    try:
-        return fernet().decrypt(token.encode(), ttl=max_age_seconds).decode()
-    except InvalidToken:
-        return None
 
 
 def rotate_encrypted_secret(token: str) -> str:

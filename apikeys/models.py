@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.net import valid_ip_or_none
+
 from . import keys
 from .whitelist import IpWhitelist, display_block
 
@@ -11,7 +13,7 @@ from .whitelist import IpWhitelist, display_block
 class ApiKeyQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The keys ``user`` manages: its own and those of its active sub-accounts."""
-        return self.filter(models.Q(user=user) | models.Q(user__parent=user, user__is_active=True))
+        return self.filter(models.Q(user=user) | models.Q(user__in=user.active_subaccounts()))
 
 
 class ApiKey(models.Model):
@@ -146,6 +148,28 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.get_action_display()} {self.key_alias} at {self.created_at:%Y-%m-%d %H:%M}"
 
+    @classmethod
+    def record(
+        cls, action, *, owner, apikey=None, actor=None, ip=None, changes=None, now=None
+    ) -> "AuditEvent":
+        """The one way an audit row is written (key pages, services and the API's gate).
+
+        The key's code, alias and API key are copied so that the trail still reads after
+        the key is deleted; ``ip`` is kept only when it is an address.
+        """
+        return cls.objects.create(
+            owner=owner,
+            actor=actor,
+            apikey=apikey,
+            key_code=apikey.code if apikey else None,
+            key_alias=apikey.alias if apikey else "",
+            api_key=apikey.api_key if apikey else "",
+            action=action,
+            changes=changes or {},
+            ip=valid_ip_or_none(ip) if ip else None,
+            created_at=now or timezone.now(),
+        )
+
     def change_rows(self) -> list[tuple[str, str | None, str | None]]:
         """``changes`` for people: (what, before, after) as text.
 
@@ -192,3 +216,45 @@ def _shown(name: str, value) -> str:
     if name == "keys":
         return ", ".join(key.get("alias", "?") for key in value) or "none"
     return str(value)
+
+
+class KeyUsageHour(models.Model):
+    """How many authenticated requests a key made in one clock hour (UTC).
+
+    Written from cache counters at most once a minute per key (see apikeys/usage.py), never
+    on every request.
+    """
+
+    apikey = models.ForeignKey("ApiKey", on_delete=models.CASCADE, related_name="usage_hours")
+    hour = models.DateTimeField()
+    requests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # Kept from when the api app held usage (moved state-only, see migrations).
+        db_table = "api_keyusagehour"
+        ordering = ["hour"]
+        constraints = [
+            models.UniqueConstraint(fields=["apikey", "hour"], name="one_usage_row_per_key_hour"),
+        ]
+
+    def __str__(self):
+        return f"{self.apikey_id} {self.hour:%Y-%m-%d %H}:00 {self.requests}"
+
+
+class KeyIpAddress(models.Model):
+    """An IP address a key was used from (authenticated requests only)."""
+
+    apikey = models.ForeignKey("ApiKey", on_delete=models.CASCADE, related_name="used_ips")
+    ip = models.GenericIPAddressField()
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "api_keyipaddress"
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["apikey", "ip"], name="one_row_per_key_ip"),
+        ]
+
+    def __str__(self):
+        return f"{self.ip} (last {self.last_seen:%Y-%m-%d %H:%M})"

@@ -60,6 +60,37 @@ class KeyRefused(Exception):
         self.field = field
 
 
+def key_refusals(
+    *, owner, alias: str | None, can_withdraw: bool, whitelist, apikey: ApiKey | None = None
+) -> list[KeyRefused]:
+    """Every rule a new key (``apikey`` None) or a change to ``apikey`` breaks.
+
+    The key limit (new keys only), a unique alias per owner (case-insensitive), and
+    Withdraw only with a whitelist. The form asks this before it spends the 2FA code;
+    the service asks again under the owner's row lock, where the answer holds. An
+    ``alias`` or ``whitelist`` of None (the form found it invalid already) is not asked.
+    """
+    refusals = []
+    if apikey is None and owner.apikeys.count() >= settings.APIKEY_MAX_PER_ACCOUNT:
+        refusals.append(KeyRefused(limit_reached_message()))
+    if alias is not None:
+        taken = owner.apikeys.filter(alias__iexact=alias)
+        if apikey is not None:
+            taken = taken.exclude(pk=apikey.pk)
+        if taken.exists():
+            refusals.append(
+                KeyRefused("This account already has a key with this alias.", field="alias")
+            )
+    if can_withdraw and whitelist is not None and not whitelist:
+        refusals.append(KeyRefused(WITHDRAW_NEEDS_WHITELIST, field="can_withdraw"))
+    return refusals
+
+
+def _check_key_rules(**rules) -> None:
+    if refusals := key_refusals(**rules):
+        raise refusals[0]
+
+
 @dataclass(frozen=True)
 class NewKey:
     """A key just created, and the secret to show once (empty for a user's own public key).
@@ -96,10 +127,7 @@ def create_key(
     now = now or timezone.now()
     whitelist = whitelist or IpWhitelist()
     _lock_owner(owner)
-    if owner.apikeys.count() >= settings.APIKEY_MAX_PER_ACCOUNT:
-        raise KeyRefused(limit_reached_message())
-    _check_alias(owner, alias)
-    _check_withdraw(can_withdraw, whitelist)
+    _check_key_rules(owner=owner, alias=alias, can_withdraw=can_withdraw, whitelist=whitelist)
 
     apikey = ApiKey(
         user=owner,
@@ -129,7 +157,7 @@ def create_key(
         raise ValueError(f"Unknown key type {key_choice!r}")
     apikey.save()
 
-    _record(
+    AuditEvent.record(
         AuditEvent.Action.CREATED,
         owner=owner,
         actor=actor,
@@ -168,8 +196,9 @@ def modify_key(
     whitelist = whitelist or IpWhitelist()
     _lock_owner(owner)
     apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
-    _check_alias(owner, alias, exclude=apikey)
-    _check_withdraw(can_withdraw, whitelist)
+    _check_key_rules(
+        owner=owner, alias=alias, can_withdraw=can_withdraw, whitelist=whitelist, apikey=apikey
+    )
 
     before = _snapshot(apikey)
     had_whitelist = bool(apikey.ip_whitelist)
@@ -188,7 +217,7 @@ def modify_key(
     }
     if changes:
         apikey.save()
-        _record(
+        AuditEvent.record(
             AuditEvent.Action.MODIFIED,
             owner=owner,
             actor=actor,
@@ -229,7 +258,7 @@ def delete_key(*, owner, actor, apikey: ApiKey, ip: str | None = None, now=None)
     now = now or timezone.now()
     _lock_owner(owner)
     apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
-    _record(
+    AuditEvent.record(
         AuditEvent.Action.DELETED,
         owner=owner,
         actor=actor,
@@ -253,12 +282,12 @@ def delete_all_keys(*, owner, actor, ip: str | None = None, now=None) -> int:
     doomed = list(owner.apikeys.all())
     if not doomed:
         return 0
-    AuditEvent.objects.create(
+    AuditEvent.record(
+        AuditEvent.Action.DELETED_ALL,
         owner=owner,
         actor=actor,
-        action=AuditEvent.Action.DELETED_ALL,
         ip=ip,
-        created_at=now,
+        now=now,
         changes={
             "keys": {
                 "before": [_key_label(apikey) for apikey in doomed],
@@ -278,19 +307,6 @@ def _lock_owner(owner) -> None:
     # One row lock per account serialises every change to its keys: two "Create API"
     # clicks at the limit can't both see 9 keys. (SQLite locks the whole database.)
     get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").get()
-
-
-def _check_alias(owner, alias: str, *, exclude: ApiKey | None = None) -> None:
-    taken = owner.apikeys.filter(alias__iexact=alias)
-    if exclude is not None:
-        taken = taken.exclude(pk=exclude.pk)
-    if taken.exists():
-        raise KeyRefused("This account already has a key with this alias.", field="alias")
-
-
-def _check_withdraw(can_withdraw: bool, whitelist: IpWhitelist) -> None:
-    if can_withdraw and not whitelist:
-        raise KeyRefused(WITHDRAW_NEEDS_WHITELIST, field="can_withdraw")
 
 
 def _expiry(whitelist: IpWhitelist, now: datetime) -> datetime | None:
@@ -317,28 +333,15 @@ def _key_label(apikey: ApiKey) -> dict:
     return {"code": str(apikey.code), "alias": apikey.alias, "api_key": apikey.api_key}
 
 
-def _record(action, *, owner, actor, apikey, ip, now, changes) -> AuditEvent:
-    return AuditEvent.objects.create(
-        owner=owner,
-        actor=actor,
-        apikey=apikey,
-        key_code=apikey.code,
-        key_alias=apikey.alias,
-        api_key=apikey.api_key,
-        action=action,
-        changes=changes,
-        ip=ip or None,
-        created_at=now,
-    )
-
-
 def _notify(owner, actor, template: str, **ctx) -> None:
-    """E-mail the account (and the parent acting for a sub-account) once committed.
+    """E-mail whoever manages the keys' account, and the actor, once committed.
 
-    The templates name alias, permissions, whitelist and the IP of the request;
-    they are never given a secret.
+    A sub-account is never e-mailed (its address is a reserved .invalid one): its
+    notices go to the parent that manages it. The templates name alias, permissions,
+    whitelist and the IP of the request; they are never given a secret.
     """
-    recipients = sorted({user.email for user in (owner, actor) if user.email})
+    manager = owner.parent if owner.is_subaccount else owner
+    recipients = sorted({user.email for user in (manager, actor) if user.email})
     if not recipients:
         return
     ctx.update(owner=owner, actor=actor)

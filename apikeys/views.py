@@ -1,42 +1,43 @@
-"""The API Management pages.
+"""The API Management pages: declared once, mounted for a trader and for a sub-account.
 
-The pages of one account's keys are functions of ``owner`` (whose keys) and ``urls``
-(where its pages live), with the request's user as the actor. The views at the bottom
-serve a trader's own keys under /api-management/; the sub-accounts app serves a
-sub-account's keys with the same page functions, its own URLs and the sub-account as
-the owner. Every key is fetched through ``get_key_or_404(owner, code)``: another
-account's key is a 404 on every page, by construction.
+Each page is a function of ``owner`` (whose keys) and ``urls`` (where its pages live),
+with the request's user as the actor. ``KEY_PAGES`` lists them (route, name, guard);
+``key_page_urls(mount)`` turns them into URL patterns: apikeys/urls.py mounts them for
+the signed-in trader under /api-management/, subaccounts/urls.py for one of its
+sub-accounts under /subaccounts/<sub_code>/api-management/. URL kwargs: ``sub_code``
+(a sub-account), ``key_code`` (a key). Every key is fetched through
+``get_key_or_404(owner, key_code)``: another account's key is a 404 on every page.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import reverse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_safe
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_POST, require_safe
 
-from accounts.decorators import twofactor_required
-from accounts.net import client_ip
+from accounts.decorators import code_confirmed
 from accounts.twofactor import has_2fa
-from reviews.services import application_panel
+from core import showonce
+from core.net import client_ip
+from reviews.services import is_approved, latest_application
 
-from . import keys, services
-from .forms import ConfirmForm, CreateApiKeyForm, ModifyApiKeyForm
+from . import services
+from .forms import ConfirmForm, CreateApiKeyForm, ModifyApiKeyForm, WhitelistUsedIpForm
 from .models import ApiKey, AuditEvent
+from .usage import key_usage
+from .whitelist import WhitelistError
 
 SECRET_TO_SHOW = "apikeys_secret_to_show"
 # The secret waits (encrypted) in the session for the page that shows it, no longer.
 SECRET_TO_SHOW_SECONDS = 10 * 60
-# The API helper's usage panel for the key page; shown once that template exists.
-USAGE_TEMPLATE = "api/_key_usage.html"
 RECENT_ACTIVITY = 10
 KEY_TRAIL = 50
 
@@ -46,9 +47,10 @@ class KeyUrls:
     """Where one account's key pages live.
 
     The trader's own: ``KeyUrls()`` (``apikeys:index``, ``apikeys:detail`` …). A
-    sub-account's: e.g. ``KeyUrls("subaccounts", "key_", (sub.code,))`` resolves
-    ``subaccounts:key_detail`` with the sub-account's code before the key's. The page
-    names are index, new, secret, detail, modify, delete and delete_all.
+    sub-account's: ``KeyUrls("subaccounts", "apikey_", (sub_code,))`` resolves
+    ``subaccounts:apikey_detail`` with the sub-account's code before the key's. The
+    page names are those of ``KEY_PAGES``. ``key_page_urls`` builds it from the mount:
+    no other code spells a key page's URL.
     """
 
     namespace: str = "apikeys"
@@ -61,12 +63,9 @@ class KeyUrls:
         return reverse(f"{self.namespace}:{self.prefix}{name}", args=args)
 
 
-OWN_KEYS = KeyUrls()
-
-
-def get_key_or_404(owner, code) -> ApiKey:
+def get_key_or_404(owner, key_code) -> ApiKey:
     """The one way to fetch a key: scoped to its owner, so any other key is a 404."""
-    return get_object_or_404(owner.apikeys, code=code)
+    return get_object_or_404(owner.apikeys, code=key_code)
 
 
 def creation_blockers(*, actor, owner, has_2fa: bool, approved: bool, key_count: int):
@@ -84,32 +83,29 @@ def creation_blockers(*, actor, owner, has_2fa: bool, approved: bool, key_count:
 # --- Pages of one account's keys ---------------------------------------------------
 
 
-def keys_page(
-    request, *, owner, urls: KeyUrls, template="apikeys/index.html", extra_ctx: dict | None = None
-):
+def keys_page(request, *, owner, urls: KeyUrls):
     apikeys = list(owner.apikeys.all())
-    panel = application_panel(owner)
     actor_has_2fa = has_2fa(request.user)
     ctx = {
         "owner": owner,
         "urls": urls,
         "apikeys": apikeys,
-        "panel": panel,
+        # The panel itself is the reviews app's ({% application_panel %}).
+        "application": latest_application(owner),
         "has_2fa": actor_has_2fa,
         **_limits(),
         "blockers": creation_blockers(
             actor=request.user,
             owner=owner,
             has_2fa=actor_has_2fa,
-            approved=panel["approved"],
+            approved=is_approved(owner),
             key_count=len(apikeys),
         ),
         "events": AuditEvent.objects.filter(owner=owner)
         .exclude(action=AuditEvent.Action.AUTH_FAILED)
         .select_related("actor")[:RECENT_ACTIVITY],
-        **(extra_ctx or {}),
     }
-    return render(request, template, ctx)
+    return render(request, "apikeys/index.html", ctx)
 
 
 def new_key_page(request, *, owner, urls: KeyUrls):
@@ -117,7 +113,7 @@ def new_key_page(request, *, owner, urls: KeyUrls):
         actor=request.user,
         owner=owner,
         has_2fa=has_2fa(request.user),
-        approved=application_panel(owner)["approved"],
+        approved=is_approved(owner),
         key_count=owner.apikeys.count(),
     )
     if blockers:
@@ -143,19 +139,16 @@ def new_key_page(request, *, owner, urls: KeyUrls):
 # Hides the locals of this page and of everything it calls (the template's context
 # holds the secret) from error reports.
 @sensitive_variables()
-def secret_page(request, *, owner, urls: KeyUrls, code):
-    apikey = get_key_or_404(owner, code)
-    # Popped as it is rendered: a reload, the back button or a second visit find nothing.
-    stashed = request.session.get(SECRET_TO_SHOW) or {}
-    if stashed.get("code") != str(apikey.code):
+def secret_page(request, *, owner, urls: KeyUrls, key_code):
+    apikey = get_key_or_404(owner, key_code)
+    if not showonce.waiting(request.session, SECRET_TO_SHOW, tag=str(apikey.code)):
         messages.info(
             request,
             "The secret is shown only once, right after creation, and can't be "
             "shown again. If you lost it, delete this key and create a new one.",
         )
         return redirect(urls.url("detail", apikey))
-    sealed = request.session.pop(SECRET_TO_SHOW)["sealed"]
-    secret = keys.open_for_display(sealed, max_age_seconds=SECRET_TO_SHOW_SECONDS)
+    secret = showonce.take(request.session, SECRET_TO_SHOW, max_age_seconds=SECRET_TO_SHOW_SECONDS)
     if secret is None:
         messages.info(
             request,
@@ -164,25 +157,23 @@ def secret_page(request, *, owner, urls: KeyUrls, code):
         )
         return redirect(urls.url("detail", apikey))
     ctx = {"apikey": apikey, "secret": secret, "owner": owner, "urls": urls}
-    response = render(request, "apikeys/secret.html", ctx)
-    response["Cache-Control"] = "no-store"
-    return response
+    return showonce.render(request, "apikeys/secret.html", ctx)
 
 
-def key_detail_page(request, *, owner, urls: KeyUrls, code):
-    apikey = get_key_or_404(owner, code)
+def key_detail_page(request, *, owner, urls: KeyUrls, key_code):
+    apikey = get_key_or_404(owner, key_code)
     ctx = {
         "apikey": apikey,
         "owner": owner,
         "urls": urls,
         "events": apikey.events.select_related("actor")[:KEY_TRAIL],
-        "usage_template": _optional_template(USAGE_TEMPLATE),
+        "usage": key_usage(apikey),
     }
     return render(request, "apikeys/detail.html", ctx)
 
 
-def modify_key_page(request, *, owner, urls: KeyUrls, code):
-    apikey = get_key_or_404(owner, code)
+def modify_key_page(request, *, owner, urls: KeyUrls, key_code):
+    apikey = get_key_or_404(owner, key_code)
     form = ModifyApiKeyForm(request.POST or None, actor=request.user, owner=owner, apikey=apikey)
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,8 +207,8 @@ def modify_key_page(request, *, owner, urls: KeyUrls, code):
     return render(request, "apikeys/key_form.html", ctx)
 
 
-def delete_key_page(request, *, owner, urls: KeyUrls, code):
-    apikey = get_key_or_404(owner, code)
+def delete_key_page(request, *, owner, urls: KeyUrls, key_code):
+    apikey = get_key_or_404(owner, key_code)
     form = ConfirmForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -248,11 +239,7 @@ def delete_all_page(request, *, owner, urls: KeyUrls):
 
 @sensitive_variables()
 def _stash_secret(request, new_key: services.NewKey) -> None:
-    request.session[SECRET_TO_SHOW] = {
-        "code": str(new_key.apikey.code),
-        # Sessions live in the database: the secret goes there only encrypted.
-        "sealed": keys.seal_for_display(new_key.secret),
-    }
+    showonce.put(request.session, SECRET_TO_SHOW, new_key.secret, tag=str(new_key.apikey.code))
 
 
 def _limits() -> dict:
@@ -262,58 +249,103 @@ def _limits() -> dict:
     }
 
 
-def _optional_template(name: str) -> str | None:
+def whitelist_used_ip_page(request, *, owner, urls: KeyUrls, key_code):
+    """Add an IP the key was used from to its whitelist (the usage panel's button)."""
+    apikey = get_key_or_404(owner, key_code)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = urls.url("detail", apikey)
+    form = WhitelistUsedIpForm(request.POST, user=request.user, apikey=apikey)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
     try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return None
-    return name
+        services.add_to_whitelist(
+            owner=owner,
+            actor=request.user,
+            apikey=apikey,
+            address=form.cleaned_data["ip"],
+            ip=client_ip(request),
+        )
+    except (services.KeyRefused, WhitelistError) as refused:
+        messages.error(request, str(refused))
+    except ApiKey.DoesNotExist:
+        raise Http404 from None  # deleted meanwhile
+    else:
+        messages.success(request, f"{form.cleaned_data['ip']} is now on the key's whitelist.")
+    # Not redirect(): it would take a next of "0" for a view name (a 500).
+    return HttpResponseRedirect(back)
 
 
-# --- The trader's own keys, under /api-management/ -----------------------------------
+# --- The pages, declared once ----------------------------------------------------
 
 
-@require_safe
-@login_required
-def index(request):
-    return keys_page(request, owner=request.user, urls=OWN_KEYS)
+def _read(view):
+    return require_safe(login_required(view))
 
 
-@twofactor_required
-@sensitive_post_parameters("code")
-@never_cache
-def new_key(request):
-    return new_key_page(request, owner=request.user, urls=OWN_KEYS)
+def _action(view):
+    return require_POST(code_confirmed(view))
 
 
-@twofactor_required
-@never_cache
-def secret(request, code):
-    return secret_page(request, owner=request.user, urls=OWN_KEYS, code=code)
+# (route, name, page, guard). A page with a key takes ``key_code`` from its route.
+KEY_PAGES = (
+    ("", "index", keys_page, _read),
+    ("keys/new/", "new", new_key_page, code_confirmed),
+    ("keys/delete-all/", "delete_all", delete_all_page, code_confirmed),
+    ("keys/<uuid:key_code>/", "detail", key_detail_page, _read),
+    ("keys/<uuid:key_code>/secret/", "secret", secret_page, code_confirmed),
+    ("keys/<uuid:key_code>/modify/", "modify", modify_key_page, code_confirmed),
+    ("keys/<uuid:key_code>/delete/", "delete", delete_key_page, code_confirmed),
+    (
+        "keys/<uuid:key_code>/whitelist-used-ip/",
+        "whitelist_used_ip",
+        whitelist_used_ip_page,
+        _action,
+    ),
+)
 
 
-@require_safe
-@login_required
-def detail(request, code):
-    return key_detail_page(request, owner=request.user, urls=OWN_KEYS, code=code)
+@dataclass(frozen=True)
+class Mount:
+    """Where and for whom the key pages are served.
+
+    ``owner(request, **kwargs)`` finds whose keys they are from the mount's own URL
+    kwargs (none for the trader's; ``sub_code`` for a sub-account's), or raises
+    Http404; ``guard`` wraps every page (a sub-account's pages need a verified parent).
+    """
+
+    namespace: str
+    owner: Callable
+    route: str = ""
+    prefix: str = ""
+    guard: Callable | None = None
 
 
-@twofactor_required
-@sensitive_post_parameters("code")
-@never_cache
-def modify(request, code):
-    return modify_key_page(request, owner=request.user, urls=OWN_KEYS, code=code)
+def key_page_urls(mount: Mount) -> list:
+    """The URL patterns of every page of ``KEY_PAGES``, served for ``mount``."""
+    return [
+        path(mount.route + route, _mounted(mount, page, guard), name=mount.prefix + name)
+        for route, name, page, guard in KEY_PAGES
+    ]
 
 
-@twofactor_required
-@sensitive_post_parameters("code")
-@never_cache
-def delete(request, code):
-    return delete_key_page(request, owner=request.user, urls=OWN_KEYS, code=code)
+def _mounted(mount: Mount, page, guard):
+    def view(request, key_code=None, **mount_kwargs):
+        owner = mount.owner(request, **mount_kwargs)
+        urls = KeyUrls(mount.namespace, mount.prefix, tuple(mount_kwargs.values()))
+        one_key = {} if key_code is None else {"key_code": key_code}
+        return page(request, owner=owner, urls=urls, **one_key)
+
+    view.__name__ = view.__qualname__ = f"{mount.namespace}_{page.__name__}"
+    # The mount's guard inside the page's: a wrong method is a 405 before anything else.
+    return guard(mount.guard(view) if mount.guard else view)
 
 
-@twofactor_required
-@sensitive_post_parameters("code")
-@never_cache
-def delete_all(request):
-    return delete_all_page(request, owner=request.user, urls=OWN_KEYS)
+def own_keys_owner(request):
+    return request.user
+
+
+OWN_KEYS_MOUNT = Mount("apikeys", own_keys_owner)

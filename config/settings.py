@@ -275,7 +275,7 @@ if SENTRY_DSN:
 # address is the client: X-Forwarded-For and friends are ignored, so a client
 # cannot talk its way past an IP whitelist.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-RATELIMIT_IP_META_KEY = "accounts.net.client_ip_for_ratelimit"
+RATELIMIT_IP_META_KEY = "core.net.client_ip_for_ratelimit"
 
 # --- 2FA (django-otp) ------------------------------------------------------
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "API Portal")
@@ -313,6 +313,13 @@ if not APIKEY_ENCRYPTION_KEYS:
         raise ImproperlyConfigured("Set APIKEY_ENCRYPTION_KEYS (comma-separated Fernet keys).")
     _derived = hashlib.sha256(b"apikey-encryption:" + SECRET_KEY.encode()).digest()
     APIKEY_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(_derived).decode()]
+
+# A value on its way to the one page that shows it (an API secret, backup codes) waits
+# in the session encrypted with this (core/showonce.py). It lives minutes, like a
+# session signed with the secret key, so it is derived from that key.
+SHOW_ONCE_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"show-once:" + SECRET_KEY.encode()).digest()
+).decode()
 
 # --- Signed REST API -------------------------------------------------------
 API_DEFAULT_RECV_WINDOW_MS = 5000

@@ -135,6 +135,15 @@ def latest_application(user) -> Application | None:
     return Application.objects.filter(user_id=user.parent_id or user.pk).first()
 
 
+def is_approved(user) -> bool:
+    """Whether API trading is approved for ``user`` (a sub-account: for its parent)."""
+    return _approves(latest_application(user))
+
+
+def _approves(latest: Application | None) -> bool:
+    return latest is not None and latest.status == Application.Status.APPROVED
+
+
 def refusal_reason(user, latest: Application | None, *, today: date | None = None) -> str | None:
     """Why ``user`` may not apply today, or None when it may."""
     if user.is_subaccount:
@@ -197,7 +206,7 @@ def application_panel(user, *, form=None, today: date | None = None) -> dict:
     from .forms import SubmitApplicationForm
 
     latest = latest_application(user)
-    approved = latest is not None and latest.status == Application.Status.APPROVED
+    approved = _approves(latest)
     refusal = refusal_reason(user, latest, today=today)
     panel = {
         "application": latest,

@@ -1,18 +1,16 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.dateformat import format as date_format
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import twofactor_required
+from accounts.decorators import code_confirmed
 
 from . import services
 from .forms import SubmitApplicationForm
 
 
 @require_POST
-@twofactor_required
-@sensitive_post_parameters("code")
+@code_confirmed
 def apply(request):
     form = SubmitApplicationForm(request.POST, user=request.user)
     if form.is_valid():

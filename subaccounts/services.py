@@ -31,7 +31,7 @@ def check_new_subaccount(*, parent, name: str) -> None:
     if parent.parent_id is not None:
         raise SubaccountError("A sub-account can't have sub-accounts.")
     limit = settings.SUBACCOUNTS_MAX_PER_PARENT
-    if parent.subaccounts.filter(is_active=True).count() >= limit:
+    if parent.active_subaccounts().count() >= limit:
         raise SubaccountError(f"You have reached the limit of {limit} sub-accounts.")
     if not re.fullmatch(r"[a-z0-9][a-z0-9_]{1,19}", name):
         raise SubaccountError("Use 2–20 lowercase letters, digits or _.")
@@ -133,11 +133,7 @@ def transfer(*, parent, subaccount, asset: Asset, amount: Decimal, direction: st
     The sub-account's row is locked first (a freeze or a delete waits, and so does a
     second transfer of the same sub-account), then both balances in id order.
     """
-    subaccount = (
-        User.objects.select_for_update()
-        .filter(pk=subaccount.pk, parent=parent, is_active=True)
-        .first()
-    )
+    subaccount = parent.active_subaccounts().select_for_update().filter(pk=subaccount.pk).first()
     if subaccount is None:
         raise SubaccountError("This sub-account no longer exists.")
     asset = Asset.objects.get(pk=asset.pk)

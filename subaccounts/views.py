@@ -6,11 +6,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.decorators import twofactor_required
+from accounts.decorators import code_confirmed, twofactor_required
 from accounts.forms import TwoFactorForm
 from accounts.models import Balance
 from accounts.money import format_amount
@@ -25,14 +23,14 @@ from .forms import FreezeForm, SubaccountForm, TransferForm
 def get_subaccount_or_404(request, code):
     """The signed-in parent's sub-account with this code. Anyone else's is a 404."""
     return get_object_or_404(
-        request.user.subaccounts.filter(is_active=True).select_related("subaccount"),
+        request.user.active_subaccounts().select_related("subaccount"),
         subaccount__code=code,
     )
 
 
 def _subaccounts_of(parent):
     return (
-        parent.subaccounts.filter(is_active=True)
+        parent.active_subaccounts()
         .select_related("subaccount")
         .prefetch_related(Prefetch("balances", queryset=Balance.objects.select_related("asset")))
         .annotate(key_count=Count("apikeys"))
@@ -59,8 +57,7 @@ def index(request):
 
 
 @require_POST
-@twofactor_required
-@sensitive_post_parameters("code")
+@code_confirmed
 def create(request):
     form = SubaccountForm(request.POST, user=request.user)
     if form.is_valid():
@@ -107,8 +104,7 @@ def detail(request, code):
 
 
 @require_POST
-@twofactor_required
-@sensitive_post_parameters("code")
+@code_confirmed
 def freeze(request, code):
     sub = get_subaccount_or_404(request, code)
     form = FreezeForm(request.POST, user=request.user, auto_id="freeze_%s")
@@ -124,8 +120,7 @@ def freeze(request, code):
 
 
 @require_POST
-@twofactor_required
-@sensitive_post_parameters("code")
+@code_confirmed
 def transfer(request, code):
     sub = get_subaccount_or_404(request, code)
     form = TransferForm(request.POST, user=request.user, subaccount=sub, auto_id="transfer_%s")
@@ -152,8 +147,7 @@ def transfer(request, code):
 
 
 @require_POST
-@twofactor_required
-@sensitive_post_parameters("code")
+@code_confirmed
 def delete(request, code):
     sub = get_subaccount_or_404(request, code)
     form = TwoFactorForm(request.POST, user=request.user, auto_id="delete_%s")
@@ -176,7 +170,7 @@ PERMISSION_FILTERS = {"trade": {"can_trade": True}, "withdraw": {"can_withdraw":
 @twofactor_required
 def keys_overview(request):
     """Every key of every sub-account, a page at a time, in a constant number of queries."""
-    subaccounts = list(request.user.subaccounts.filter(is_active=True).select_related("subaccount"))
+    subaccounts = list(request.user.active_subaccounts().select_related("subaccount"))
     keys = ApiKey.objects.filter(user__in=subaccounts).select_related("user__subaccount")
     chosen = request.GET.get("subaccount", "")
     if _is_uuid(chosen):
@@ -208,30 +202,17 @@ def _is_uuid(value: str) -> bool:
 # --- A sub-account's keys: the API Management pages, with the sub-account as owner ---
 
 
-def _key_page(page, *, read_only=False):
-    """Serve one of apikeys' page functions for a sub-account of the signed-in parent.
-
-    The same forms, services, rules and templates as the parent's own keys; only the
-    owner (the sub-account, or a 404 if it isn't the parent's) and the URLs differ.
-    The parent is the actor: its 2FA code confirms every action.
-    """
-
-    @twofactor_required
-    @sensitive_post_parameters("code")
-    @never_cache
-    def view(request, sub, **kwargs):
-        owner = get_subaccount_or_404(request, sub)
-        urls = key_pages.KeyUrls("subaccounts", "apikey_", (sub,))
-        return page(request, owner=owner, urls=urls, **kwargs)
-
-    view.__name__ = f"subaccount_{page.__name__}"
-    return require_safe(view) if read_only else view
+def _subaccount_owner(request, sub_code):
+    return get_subaccount_or_404(request, sub_code)
 
 
-apikey_index = _key_page(key_pages.keys_page, read_only=True)
-apikey_new = _key_page(key_pages.new_key_page)
-apikey_secret = _key_page(key_pages.secret_page)
-apikey_detail = _key_page(key_pages.key_detail_page, read_only=True)
-apikey_modify = _key_page(key_pages.modify_key_page)
-apikey_delete = _key_page(key_pages.delete_key_page)
-apikey_delete_all = _key_page(key_pages.delete_all_page)
+# The same pages, forms, services, rules and templates as the parent's own keys; only
+# the owner (the sub-account, or a 404 if it isn't the parent's) and the URLs differ.
+# The parent is the actor: its 2FA code confirms every action.
+SUBACCOUNT_KEYS_MOUNT = key_pages.Mount(
+    "subaccounts",
+    _subaccount_owner,
+    route="<uuid:sub_code>/api-management/",
+    prefix="apikey_",
+    guard=code_confirmed,
+)

@@ -11,11 +11,9 @@ import os
 
 import pytest
 from django.conf import settings
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.oath import totp as oath_totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import SubaccountFactory, TOTPDeviceFactory, UserFactory
+from tests.factories import SubaccountFactory, UserFactory
+from tests.helpers import Authenticator, verified_client, with_2fa
 
 # The suite flushes its Redis database: TEST_REDIS_URL gives it one of its own, whatever
 # REDIS_URL the shell has (TEST_DATABASE_NAME does the same for the database, in the
@@ -84,40 +82,9 @@ def json_log():
     logging.getLogger().removeHandler(handler)
 
 
-class Authenticator:
-    """The phone app: produces the code of a user's TOTP device."""
-
-    def code(self, user, *, fresh=True) -> str:
-        """The current code. ``fresh`` forgets the last step used, as if 30 s had passed,
-        so a test can confirm several actions in a row (django-otp refuses a code twice)."""
-        device = TOTPDevice.objects.get(user=user, confirmed=True)
-        if fresh:
-            TOTPDevice.objects.filter(pk=device.pk).update(
-                last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
-            )
-        value = oath_totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
-        return str(value).zfill(device.digits)
-
-
 @pytest.fixture
 def totp():
     return Authenticator()
-
-
-def with_2fa(user):
-    TOTPDeviceFactory(user=user)
-    return user
-
-
-def verified_client(client, user):
-    """``client`` signed in as ``user`` and past the 2FA step."""
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
 
 
 @pytest.fixture

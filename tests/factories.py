@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Asset, Balance, User
+from accounts.models import SUBACCOUNT_EMAIL_DOMAIN, Asset, Balance, User
 from apikeys import keys
 
 PASSWORD = "correct horse battery staple"
@@ -28,6 +28,8 @@ class SubaccountFactory(UserFactory):
     """A sub-account: managed by its parent, no usable password."""
 
     username = factory.Sequence(lambda n: f"sub{n}")
+    # As subaccounts.services.create_subaccount makes it: a reserved, never e-mailed domain.
+    email = factory.LazyAttribute(lambda sub: f"{sub.username}@{SUBACCOUNT_EMAIL_DOMAIN}")
     parent = factory.SubFactory(UserFactory)
     password = factory.LazyFunction(lambda: make_password(None))
     # The random code its URLs carry (subaccounts.Subaccount).

@@ -18,7 +18,7 @@ import pytest
 from django.db import connections
 from django.db.utils import load_backend
 
-from tests.api.conftest import seed_assets
+from tests.helpers import seed_assets
 
 
 @pytest.fixture

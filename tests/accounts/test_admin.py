@@ -2,8 +2,8 @@ from django.contrib.admin import site
 from django.test import Client
 
 from accounts.models import User
-from tests.conftest import verified_client, with_2fa
 from tests.factories import PASSWORD, SubaccountFactory, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 
 def test_admin_refuses_a_superuser_whose_session_has_no_2fa(client, db):

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from accounts.models import Asset, Balance
 from accounts.money import LEDGER_PLACES, MAX_AMOUNT, AmountRefused, check_amount, to_units
-from tests.conftest import verified_client, with_2fa
 from tests.factories import BalanceFactory, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 pytestmark = pytest.mark.django_db
 
@@ -118,8 +118,8 @@ def test_api_docs_state_the_amount_rules_with_each_assets_precision(client, sett
 
 
 def test_the_account_endpoint_shows_each_assets_precision_and_minimum(client):
-    from tests.api.conftest import SignedApi
     from tests.factories import ApiKeyFactory
+    from tests.helpers import SignedApi
 
     Asset.objects.filter(symbol="USDT").update(precision=4, min_withdrawal=Decimal("2.5"))
     body = SignedApi(client).get(ApiKeyFactory(), "/api/v1/account").json()

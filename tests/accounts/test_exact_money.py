@@ -12,9 +12,8 @@ import pytest
 from accounts.models import Asset, Balance
 from accounts.money import round_usdt
 from api.models import Withdrawal
-from tests.api.conftest import CLIENT_IP, SignedApi
-from tests.conftest import verified_client, with_2fa
 from tests.factories import ApiKeyFactory, ApplicationFactory, BalanceFactory, SubaccountFactory
+from tests.helpers import CLIENT_IP, SignedApi, verified_client, with_2fa
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.twofactor import regenerate_backup_codes
-from tests.conftest import verified_client, with_2fa
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 DISABLE = "/accounts/security/2fa/disable/"
 # The same words whichever of the two was wrong: no password oracle.

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.conftest import error_code
 from tests.factories import ApiKeyFactory, SubaccountFactory
+from tests.helpers import error_code
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.api.conftest import error_code
 from tests.factories import ApiKeyFactory
+from tests.helpers import error_code
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ import pytest
 
 from api.client import payload
 from apikeys import keys
-from tests.api.conftest import error_code, signature_for
 from tests.factories import ApiKeyFactory, SubaccountFactory, UserFactory
+from tests.helpers import error_code, signature_for
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,13 @@
 """The timestamp window (server_ms - recv_window <= ts < server_ms + 1000) and replays.
 
-The server clock is pinned (``frozen_clock`` patches apikeys.auth.now_ms), so each edge
+The server clock is pinned (``frozen_clock`` patches api.auth.now_ms), so each edge
 is tested to the millisecond.
 """
 
 import pytest
 
-from tests.api.conftest import error_code
 from tests.factories import ApiKeyFactory
+from tests.helpers import error_code
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.core.cache import caches
 from django.test import override_settings
 
 from api.models import Order
-from tests.api.conftest import CLIENT_IP
 from tests.factories import ApiKeyFactory, usdt
+from tests.helpers import CLIENT_IP
 
 pytestmark = pytest.mark.django_db
 ORDER = {"symbol": "BTCUSDT", "side": "buy", "type": "market", "quantity": "1"}

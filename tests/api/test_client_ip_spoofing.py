@@ -1,4 +1,4 @@
-"""Spoofing attempts against the client IP (accounts.net.client_ip) and the whitelist.
+"""Spoofing attempts against the client IP (core.net.client_ip) and the whitelist.
 
 TRUSTED_PROXY_COUNT = 0: the socket address only; every forwarding header is the
 client's invention. = 1: our proxy appends the address it saw to X-Forwarded-For, so
@@ -8,9 +8,9 @@ the right-most entry is the client and anything left of it was sent by the clien
 import pytest
 from django.test import RequestFactory
 
-from accounts.net import client_ip
-from tests.api.conftest import error_code
+from core.net import client_ip
 from tests.factories import ApiKeyFactory
+from tests.helpers import error_code
 
 rf = RequestFactory()
 PROXY = "10.0.0.2"

@@ -7,8 +7,8 @@ import pytest
 from django.urls import URLPattern, get_resolver
 
 from api import urls as api_urls
-from tests.api.conftest import CLIENT_IP, error_code
 from tests.factories import ApiKeyFactory, SubaccountFactory, usdt
+from tests.helpers import CLIENT_IP, error_code
 
 pytestmark = pytest.mark.django_db
 ORDER_ID = "00000000-0000-0000-0000-000000000000"

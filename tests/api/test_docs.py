@@ -3,8 +3,7 @@
 import pytest
 from django.utils.html import escape
 
-from api import docs
-from apikeys import auth
+from api import auth, docs
 from apikeys.keys import hmac_signature
 
 pytestmark = pytest.mark.django_db

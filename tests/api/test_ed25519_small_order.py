@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from apikeys import keys
 from apikeys.models import ApiKey
-from tests.api.conftest import error_code
 from tests.factories import ApiKeyFactory
+from tests.helpers import error_code
 
 # The canonical encodings of the eight points of small order (libsodium's blocklist
 # and RFC 8032's decoding): y = 1 (identity), y = -1, y = 0 (two signs of x) and the

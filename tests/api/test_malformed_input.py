@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from api import auth
 from api import client as reference
-from apikeys import auth
-from tests.api.conftest import CLIENT_IP, signature_for
 from tests.factories import ApiKeyFactory, usdt
+from tests.helpers import CLIENT_IP, signature_for
 
 ROUTES = [
     ("GET", "/api/v1/key"),

@@ -18,8 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
 from api import openapi
-from tests.api.conftest import CLIENT_IP, error_code
 from tests.factories import ApiKeyFactory, BalanceFactory
+from tests.helpers import CLIENT_IP, error_code
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ OPERATIONS = [
 ]
 OPERATION_IDS = [f"{method} {path}" for method, path, _ in OPERATIONS]
 # Modules whose refusals reach an API client.
-ERROR_SOURCES = ("apikeys/auth.py", "api/views.py", "api/validation.py")
+ERROR_SOURCES = ("api/auth.py", "api/errors.py", "api/views.py", "api/validation.py")
 
 
 def concrete(path: str) -> str:

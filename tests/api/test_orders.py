@@ -1,13 +1,12 @@
 """GET/POST /api/v1/orders and DELETE /api/v1/orders/<id>: paper orders."""
 
-import uuid
 from decimal import Decimal
 
 import pytest
 
 from api.models import Order
-from tests.api.conftest import error_code
 from tests.factories import ApiKeyFactory, UserFactory
+from tests.helpers import error_code
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +173,7 @@ def test_another_accounts_order_is_404(api, trader_key):
     assert Order.objects.get(code=order_id).status == "open"
 
 
-@pytest.mark.parametrize("order_id", [str(uuid.uuid4()), "42", "not-a-uuid"])
+@pytest.mark.parametrize("order_id", ["9b0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d", "42", "not-a-uuid"])
 def test_unknown_or_malformed_order_id_is_404(api, trader_key, order_id):
     assert api.delete(trader_key, f"/api/v1/orders/{order_id}").status_code == 404
 

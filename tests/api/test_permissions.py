@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from tests.api.conftest import CLIENT_IP, error_code
 from tests.factories import ApiKeyFactory, usdt
+from tests.helpers import CLIENT_IP, error_code
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,14 @@
 """The docs page's "Test a signature" tool."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from api import auth, services
 from api.client import payload
-from apikeys import auth
-from tests.api.conftest import signature_for
+from api.errors import ApiError
 from tests.factories import ApiKeyFactory, SubaccountFactory
+from tests.helpers import signature_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api-docs/test-signature/"
@@ -171,3 +174,43 @@ def test_a_window_that_is_not_a_number_is_a_form_error(owner_client, owner, froz
     response = owner_client.post(URL, form(key, timestamp=frozen_clock.ms, recv_window="5s"))
     assert response.status_code == 400
     assert "whole number of milliseconds" in response.content.decode()
+
+
+@given(
+    offset=st.integers(min_value=-70_000, max_value=70_000),
+    window=st.integers(min_value=1, max_value=60_000),
+    stamp=st.sampled_from(["digits", "seconds", "letters"]),
+)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_tool_judges_timestamp_and_window_exactly_as_authentication_does(
+    owner, frozen_clock, offset, window, stamp
+):
+    timestamp = {
+        "digits": str(frozen_clock.ms + offset),
+        "seconds": str((frozen_clock.ms + offset) // 1000),
+        "letters": f"{frozen_clock.ms}x",
+    }[stamp]
+    check = services.check_signature(
+        user=owner,
+        api_key="apk_unknown",
+        method="GET",
+        path="/api/v1/account",
+        body="",
+        timestamp=timestamp,
+        signature="00",
+        recv_window=str(window),
+    )
+    try:
+        ts = auth.parse_timestamp(timestamp)
+        auth._check_window(ts, window, frozen_clock.ms)
+    except ApiError as refused:
+        server_accepts, server_code = False, refused.code
+    else:
+        server_accepts, server_code = True, None
+    assert bool(check.in_window) == server_accepts
+    if server_code == "invalid_request":
+        assert check.offset_ms is None and check.hints
+    looks_like_seconds = "The timestamp looks like seconds: send milliseconds." in check.hints
+    assert looks_like_seconds == (stamp == "seconds" or (stamp == "digits" and ts < 10**11))

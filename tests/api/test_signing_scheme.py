@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api import auth
 from api import client as reference
-from apikeys import auth
-from tests.api.conftest import error_code, signature_for
 from tests.factories import ApiKeyFactory, usdt
+from tests.helpers import error_code, signature_for
 
 pytestmark = pytest.mark.django_db
 FORMULA = "timestamp + api_key + recv_window + METHOD + path_with_query + body"

@@ -1,6 +1,6 @@
 import pytest
 
-from apikeys import auth
+from api import auth
 
 
 def test_server_time_is_public_and_in_milliseconds(client, frozen_clock):

@@ -1,12 +1,12 @@
-"""Usage bookkeeping (api/usage.py): cheap per request, accurate on the key's page."""
+"""Usage bookkeeping (apikeys/usage.py): cheap per request, accurate on the key's page."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
 
-from api import usage
-from api.models import KeyIpAddress, KeyUsageHour
+from apikeys import usage
+from apikeys.models import KeyIpAddress, KeyUsageHour
 from tests.factories import ApiKeyFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ import pytest
 
 from accounts.addressbook import add_address, set_address_management
 from accounts.models import Asset, Balance
+from api import auth
 from api.models import Withdrawal
-from apikeys import auth
-from tests.api.conftest import CLIENT_IP, error_code
 from tests.factories import ApiKeyFactory, usdt
+from tests.helpers import CLIENT_IP, error_code
 from tests.racing import race, racing_db  # noqa: F401 - a fixture
 
 ADDRESS = "TQrY8tryqsYVCYS3MFbtffiPp2ccyn4STm"
@@ -175,7 +175,7 @@ def test_list_shows_the_accounts_withdrawals(api):
 def test_fifty_parallel_withdrawals_never_take_the_balance_below_zero():
     from django.test import Client
 
-    from tests.api.conftest import SignedApi
+    from tests.helpers import SignedApi
 
     key = withdraw_key()
     usdt(key.user, "100.000001")

@@ -6,12 +6,7 @@
 import pytest
 from django.urls import reverse
 
-
-def form_data(**fields) -> dict:
-    """The create/modify form as a browser posts it: unchecked boxes are left out."""
-    data = {"alias": "grid-bot", "ip_whitelist": "", "key_choice": "hmac-sha256"}
-    data.update(fields)
-    return {name: value for name, value in data.items() if value is not False}
+from tests.helpers import form_data
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import pytest
 from django.test import Client
 
 from apikeys.models import AuditEvent
-from tests.conftest import verified_client, with_2fa
 from tests.factories import ApiKeyFactory, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from django.urls import reverse
 
-from apikeys import views
 from apikeys.models import AuditEvent
 from tests.factories import ApiKeyFactory
 
@@ -61,11 +60,3 @@ def test_trail_lists_the_keys_events_with_changes(owner_client, owner):
     html = detail(owner_client, apikey)
     assert "<del>Read</del>" in html and "<ins>Read, Trade</ins>" in html
     assert "198.51.100.4" in html and "other-key" not in html
-
-
-def test_leaves_room_for_the_api_usage_panel(owner_client, owner, monkeypatch):
-    apikey = ApiKeyFactory(user=owner)
-    monkeypatch.setattr(views, "USAGE_TEMPLATE", "apikeys/_permissions.html")
-    assert ">Read</span>" in detail(owner_client, apikey)
-    monkeypatch.setattr(views, "USAGE_TEMPLATE", "api/_no_such_template.html")
-    detail(owner_client, apikey)

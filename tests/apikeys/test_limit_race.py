@@ -9,10 +9,8 @@ from django.test import Client
 
 from apikeys.models import ApiKey
 from apikeys.services import KeyRefused, create_key
-from tests.conftest import verified_client
 from tests.factories import ApiKeyFactory, ApplicationFactory, TOTPDeviceFactory, UserFactory
-
-from .conftest import form_data
+from tests.helpers import form_data, verified_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from apikeys.models import AuditEvent
 from tests.factories import ApiKeyFactory
-
-from .conftest import form_data
+from tests.helpers import form_data
 
 
 def url(apikey):

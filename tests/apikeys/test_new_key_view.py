@@ -5,10 +5,8 @@ from django.utils import timezone
 
 from apikeys import keys
 from apikeys.models import ApiKey, AuditEvent
-from tests.conftest import verified_client
 from tests.factories import ApiKeyFactory, UserFactory
-
-from .conftest import form_data
+from tests.helpers import form_data, verified_client
 
 NEW = reverse("apikeys:new")
 

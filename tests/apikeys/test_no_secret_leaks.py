@@ -107,7 +107,7 @@ def test_secret_page_error_report_hides_the_secret(owner_client, create_key_via_
     def broken_render(*args, **kwargs):
         raise RuntimeError("template broke")
 
-    monkeypatch.setattr("apikeys.views.render", broken_render)
+    monkeypatch.setattr("core.showonce.django_render", broken_render)
     from django.test import Client
 
     client = Client(raise_request_exception=False)

@@ -6,8 +6,7 @@ from django.urls import reverse
 from apikeys.models import ApiKey, AuditEvent
 from apikeys.views import SECRET_TO_SHOW
 from tests.factories import ApiKeyFactory
-
-from .conftest import form_data
+from tests.helpers import form_data
 
 KEY_PAGES = ["detail", "secret", "modify", "delete"]
 
@@ -53,7 +52,7 @@ def test_unknown_code_is_404_like_another_accounts(owner_client, name):
 
 def test_their_secret_page_is_404_even_with_their_stash_in_my_session(owner_client, their_key):
     session = owner_client.session
-    session[SECRET_TO_SHOW] = {"code": str(their_key.code), "sealed": "x"}
+    session[SECRET_TO_SHOW] = {"tag": str(their_key.code), "sealed": "x"}
     session.save()
     url = reverse("apikeys:secret", args=[their_key.code])
     assert owner_client.get(url).status_code == 404

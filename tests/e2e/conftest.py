@@ -5,7 +5,6 @@ reason, unless REQUIRE_BROWSER=1 (CI), where that is a failure.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 # Playwright's sync API runs an event loop in the test's thread; Django refuses ORM
 # calls there unless told that this is deliberate (the test itself is synchronous).
@@ -68,24 +66,3 @@ def phone_page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
-
-
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under screenshots/ (ignored by git) for a person to open."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def sign_in(page, live_server, user):
-    """Give the browser the session of ``user``, past the 2FA step (the login form
-    itself is driven in test_first_journey and test_reviews_journey)."""
-    from django.test import Client
-
-    from tests.conftest import verified_client
-
-    client = verified_client(Client(), user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )

@@ -4,11 +4,10 @@ import pytest
 from django.test import Client as DjangoClient
 from playwright.sync_api import expect
 
+from api import auth
 from api.client import hmac_signature, payload
-from apikeys import auth
-from tests.conftest import verified_client
-from tests.e2e.conftest import SCREENSHOTS, screenshot
 from tests.factories import ApiKeyFactory
+from tests.helpers import SCREENSHOTS, screenshot, verified_client
 
 
 def sign_in(page, live_server, user):

@@ -5,9 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from api.client import ApiError, Client
-from tests.api.conftest import seed_assets
-from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import usdt
+from tests.helpers import screenshot, seed_assets, sign_in
 
 ORDER = {"symbol": "BTCUSDT", "side": "buy", "type": "limit", "price": "65000", "quantity": "0.01"}
 ADDRESS = "TQrY8tryqsYVCYS3MFbtffiPp2ccyn4STm"
@@ -129,7 +128,7 @@ def test_key_page_charts_a_days_requests(page, live_server, trader):
 
     from django.utils import timezone
 
-    from api.models import KeyIpAddress, KeyUsageHour
+    from apikeys.models import KeyIpAddress, KeyUsageHour
     from tests.factories import ApiKeyFactory
 
     key = ApiKeyFactory(user=trader, alias="market-maker", can_trade=True,

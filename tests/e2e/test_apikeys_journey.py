@@ -7,8 +7,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from apikeys.models import ApiKey
-from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import ApiKeyFactory
+from tests.helpers import screenshot, sign_in
 
 
 def test_not_approved_trader_is_told_what_is_missing(page, live_server, owner):

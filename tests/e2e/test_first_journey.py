@@ -6,8 +6,8 @@ from django_otp.oath import totp as oath_totp
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.e2e.conftest import screenshot
 from tests.factories import usdt
+from tests.helpers import screenshot
 
 
 def code_from_secret(base32_secret: str) -> str:

@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import ApplicationFactory
+from tests.helpers import screenshot, sign_in
 
 
 @pytest.mark.parametrize("size", ["page", "phone_page"])

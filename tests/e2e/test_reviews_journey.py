@@ -10,9 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from reviews.models import Application
-from tests.conftest import with_2fa
-from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD, ApplicationFactory, UserFactory, usdt
+from tests.helpers import screenshot, with_2fa
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from apikeys.models import ApiKey
-from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import usdt
+from tests.helpers import screenshot, sign_in
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from accounts.models import Balance, Transfer, User
 from api.client import Client
 from subaccounts.services import create_subaccount
-from tests.e2e.conftest import screenshot, sign_in
 from tests.factories import ApiKeyFactory, usdt
+from tests.helpers import screenshot, sign_in
 
 ADDRESS = "TQrY8tryqsYVCYS3MFbtffiPp2ccyn4STm"
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.test import Client
 
-from apikeys import auth
+from api import auth
 from tests.factories import ApiKeyFactory
 
 

@@ -44,7 +44,7 @@ pytestmark = pytest.mark.skipif(
 SETUP = """
 import json
 from tests.factories import ApiKeyFactory, ApplicationFactory, UserFactory
-from tests.conftest import with_2fa
+from tests.helpers import with_2fa
 user = with_2fa(UserFactory(username="proxytrader"))
 ApplicationFactory.approved(user=user)
 here = ApiKeyFactory(user=user, ip_whitelist=["127.0.0.1"])

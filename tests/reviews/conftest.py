@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from tests.conftest import verified_client, with_2fa
 from tests.factories import UserFactory
+from tests.helpers import verified_client, with_2fa
 
 
 @pytest.fixture

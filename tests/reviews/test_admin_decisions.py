@@ -162,7 +162,7 @@ def test_decisions_email_the_trader(
 def test_a_user_with_view_only_cannot_decide(client, alice):
     from django.contrib.auth.models import Permission
 
-    from tests.conftest import verified_client, with_2fa
+    from tests.helpers import verified_client, with_2fa
 
     viewer = with_2fa(UserFactory(is_staff=True))
     viewer.user_permissions.add(Permission.objects.get(codename="view_application"))

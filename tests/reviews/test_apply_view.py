@@ -104,7 +104,7 @@ def test_other_methods_are_not_allowed(owner_client, method):
 def test_csrf_is_enforced(owner, totp):
     from django.test import Client
 
-    from tests.conftest import verified_client
+    from tests.helpers import verified_client
 
     client = verified_client(Client(enforce_csrf_checks=True), owner)
     response = client.post(URL, {"code": totp.code(owner)})

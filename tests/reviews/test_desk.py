@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from reviews.forms import TEMPLATE_TEXT
 from reviews.models import Application, Note
-from tests.api.conftest import SignedApi
 from tests.conftest import verified_client, with_2fa
 from tests.factories import (
     ApiKeyFactory,
@@ -24,6 +23,7 @@ from tests.factories import (
     UserFactory,
     usdt,
 )
+from tests.helpers import SignedApi
 
 CHANGELIST = "/admin/reviews/application/"
 

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from accounts.models import Asset, WithdrawalAddress
 from api.models import Order
-from tests.conftest import verified_client, with_2fa
 from tests.factories import (
     ApiKeyFactory,
     ApplicationFactory,
@@ -23,18 +21,7 @@ from tests.factories import (
     UserFactory,
     usdt,
 )
-
-# Who asks, in the order the matrix prints them.
-ROLES = ("anon", "no2fa", "unverified", "owner", "other", "rival", "admin")
-ROLE_HELP = {
-    "anon": "not signed in",
-    "no2fa": "signed in, no 2FA device at all",
-    "unverified": "the owner, signed in with the password only (session not OTP-verified)",
-    "owner": "the owner, verified; for sub-account URLs: the sub-account's parent",
-    "other": "another account, verified, no sub-accounts",
-    "rival": "an unrelated parent, verified, with a sub-account and keys of its own",
-    "admin": "a superuser with 2FA, verified (a stranger to the portal's objects)",
-}
+from tests.helpers import with_2fa
 
 
 @dataclass
@@ -101,14 +88,3 @@ def world(owner, outsider):
         application=application,
         pending_application=ApplicationFactory(user=outsider),
     )
-
-
-def role_client(world, role, **client_kwargs) -> Client:
-    client = Client(**client_kwargs)
-    if role == "anon":
-        return client
-    if role == "unverified":
-        # The password step passed, the 2FA step not: a session without a device id.
-        client.force_login(world.owner)
-        return client
-    return verified_client(client, world.user_of(role))

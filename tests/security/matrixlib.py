@@ -7,7 +7,7 @@ on 2FA first), "alogin" (/admin/login/), "302" (anywhere else on this site).
 
 from urllib.parse import urlsplit
 
-from tests.security.conftest import ROLE_HELP, role_client
+from tests.helpers import ROLE_HELP, role_client
 
 REDIRECT_TOKENS = {
     "/accounts/login/": "login",

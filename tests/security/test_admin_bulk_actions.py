@@ -5,8 +5,8 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.test import Client
 
-from tests.conftest import verified_client, with_2fa
 from tests.factories import UserFactory
+from tests.helpers import verified_client, with_2fa
 
 
 @pytest.mark.parametrize("selected", ["", "x", "1 OR 1=1", "\x00"])

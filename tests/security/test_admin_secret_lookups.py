@@ -15,8 +15,8 @@ from django.contrib import admin
 from django.test import Client
 
 from config.admin import SECRET_FIELDS
-from tests.conftest import verified_client, with_2fa
 from tests.factories import ApiKeyFactory, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 # A name like these holds, or might hold, a secret. Every such field is either in
 # config.admin.SECRET_FIELDS or listed here with the reason it is not a secret.
@@ -34,8 +34,8 @@ NOT_SECRET = {
     "otp_static.staticdevice.token_set": "a relation to the tokens, which are secret",
     "api.order.apikey": "a relation",
     "api.withdrawal.apikey": "a relation",
-    "api.keyusagehour.apikey": "a relation",
-    "api.keyipaddress.apikey": "a relation",
+    "apikeys.keyusagehour.apikey": "a relation",
+    "apikeys.keyipaddress.apikey": "a relation",
 }
 
 

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from accounts.models import AddressManagement
 from accounts.twofactor import has_2fa
 from tests.factories import PASSWORD, SubaccountFactory
-from tests.security.conftest import ROLES, role_client
+from tests.helpers import ROLES, role_client
 from tests.security.matrixlib import failure_table, token
 from tests.security.urlmap import every_route, is_signed_api, url_for
 

@@ -9,7 +9,7 @@ import json
 from django.test import Client
 
 from tests.accounts.test_settings import PRODUCTION, manage
-from tests.security.conftest import role_client
+from tests.helpers import role_client
 from tests.security.urlmap import every_route, url_for
 
 CSP_MUST_HAVE = ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'")

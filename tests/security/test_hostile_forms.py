@@ -28,10 +28,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from accounts.twofactor import new_totp_key
-from api.models import KeyIpAddress
-from tests.conftest import Authenticator, verified_client, with_2fa
+from apikeys.models import KeyIpAddress
 from tests.factories import PASSWORD, SubaccountFactory, UserFactory
-from tests.security.conftest import role_client
+from tests.helpers import Authenticator, role_client, verified_client, with_2fa
 from tests.security.formfinder import find_forms, parse_forms
 from tests.security.urlmap import every_route, is_signed_api, url_for
 
@@ -84,9 +83,10 @@ def portal(world, settings):
     settings.LOGIN_RATE_PER_USERNAME = settings.LOGIN_RATE_PER_IP = "100000/m"
     settings.SIGNUP_RATE_PER_IP = "100000/m"
     settings.PASSWORD_RECHECK_RATE_PER_USER = settings.PASSWORD_RECHECK_RATE_PER_IP = "100000/m"
-    # A used IP, so the key page offers "whitelist this IP"; an empty sub-account, so
-    # its page offers "delete"; an account that may apply.
+    # A used IP, so the key pages (own and a sub-account's) offer "whitelist this IP";
+    # an empty sub-account, so its page offers "delete"; an account that may apply.
     KeyIpAddress.objects.create(apikey=world.hmac_key, ip="198.51.100.7")
+    KeyIpAddress.objects.create(apikey=world.sub_key, ip="198.51.100.8")
     empty_sub = SubaccountFactory(parent=world.owner, username="owner-empty")
     applicant = with_2fa(UserFactory(username="applicant"))
     users = {

@@ -19,9 +19,8 @@ from accounts.models import User, WithdrawalAddress
 from accounts.validators import plain_text, plain_text_lines
 from apikeys.models import ApiKey
 from reviews.services import decide_application
-from tests.apikeys.conftest import form_data
-from tests.conftest import verified_client, with_2fa
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import form_data, verified_client, with_2fa
 
 HOSTILE = ["bot\rBcc: x@evil.example", "a\nb", "nul\x00", "bell\x07", "del\x7f", "nel\x85"]
 HOSTILE += ["line\u2028sep", "rlo\u202egnp.exe", "esc\x1b[31m"]

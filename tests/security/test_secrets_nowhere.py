@@ -21,11 +21,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from api import auth
 from api import client as reference
-from apikeys import auth
 from apikeys.models import ApiKey, AuditEvent
-from tests.conftest import verified_client, with_2fa
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 PEM = re.compile(r"-----BEGIN PRIVATE KEY-----.+?-----END PRIVATE KEY-----", re.S)
 

@@ -68,7 +68,7 @@ def login_attempt(client, user):
 
 
 def key_creation_attempt(client, user):
-    from tests.conftest import verified_client
+    from tests.helpers import verified_client
 
     verified_client(client, user)
     return lambda code: create_key(client, code)

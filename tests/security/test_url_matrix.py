@@ -19,7 +19,7 @@ code) and changes nothing, except where a row's comment says otherwise.
 
 import pytest
 
-from tests.security.conftest import ROLES
+from tests.helpers import ROLES
 from tests.security.matrixlib import Clients, failure_table, request, token
 from tests.security.urlmap import every_route, is_signed_api, url_for
 
@@ -82,6 +82,8 @@ apikeys:modify                          GET    login  setup  code   200    404  
                                         POST   login  setup  code   200    404    404    404
 apikeys:delete                          GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
+apikeys:whitelist_used_ip               GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   302    404    404    404
 subaccounts:index                       GET    login  setup  code   200    200    200    200
                                         POST   405    405    code   405    405    405    405
 subaccounts:create                      GET    405    405    code   405    405    405    405
@@ -110,12 +112,12 @@ subaccounts:apikey_modify               GET    login  setup  code   200    404  
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_delete               GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
+subaccounts:apikey_whitelist_used_ip    GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   302    404    404    404
 api:docs                                GET    200    200    code   200    200    200    200
                                         POST   405    405    code   405    405    405    405
 api:test_signature                      GET    405    405    code   405    405    405    405
                                         POST   login  400    code   400    400    400    400
-api:whitelist_used_ip                   GET    405    405    code   405    405    405    405
-                                        POST   login  setup  code   302    404    404    404
 healthz                                 GET    200    200    200    200    200    200    200
                                         POST   405    405    405    405    405    405    405
 readyz                                  GET    200    200    200    200    200    200    200

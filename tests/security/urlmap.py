@@ -63,8 +63,8 @@ UNNAMED = {
 
 
 def _kwargs(key: str, world) -> dict:
-    own_key = {"code": world.hmac_key.code}
-    sub = {"sub": world.sub.subaccount.code}
+    own_key = {"key_code": world.hmac_key.code}
+    sub = {"sub_code": world.sub.subaccount.code}
     if key == "accounts:remove_address":
         return {"code": world.address.code}
     if key.startswith("subaccounts:apikey_"):
@@ -73,7 +73,7 @@ def _kwargs(key: str, world) -> dict:
             if key.endswith(("_index", "_new", "_delete_all"))
             else {
                 **sub,
-                "code": world.sub_key.code,
+                "key_code": world.sub_key.code,
             }
         )
     if key in {
@@ -88,7 +88,7 @@ def _kwargs(key: str, world) -> dict:
         "apikeys:secret",
         "apikeys:modify",
         "apikeys:delete",
-        "api:whitelist_used_ip",
+        "apikeys:whitelist_used_ip",
     }:
         return own_key
     if key == "api:order":

@@ -11,7 +11,7 @@ from subaccounts.services import (
     deletion_blockers,
     set_frozen,
 )
-from tests.factories import ApiKeyFactory, BalanceFactory
+from tests.factories import ApiKeyFactory, BalanceFactory, SubaccountFactory
 
 
 def test_create_makes_a_passwordless_subaccount_named_after_its_parent(owner):
@@ -85,3 +85,10 @@ def test_a_name_whose_address_is_already_taken_is_refused_not_a_crash(owner):
     with pytest.raises(SubaccountError, match="taken"):
         create_subaccount(parent=owner, name="bot")
     assert not owner.subaccounts.exists()
+
+
+def test_active_subaccounts_of_a_parent_leave_out_deleted_ones_and_other_parents(owner, outsider):
+    kept = SubaccountFactory(parent=owner)
+    SubaccountFactory(parent=owner, is_active=False)
+    SubaccountFactory(parent=outsider)
+    assert list(owner.active_subaccounts()) == [kept]

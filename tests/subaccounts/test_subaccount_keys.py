@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from apikeys.models import ApiKey, AuditEvent
-from tests.apikeys.conftest import form_data
 from tests.factories import ApiKeyFactory, ApplicationFactory
+from tests.helpers import form_data
 
 
 def url(name, sub, apikey=None):

@@ -188,7 +188,7 @@ def test_arbitrary_input_never_crashes_and_never_moves_half(
 
 
 def test_the_admin_lists_transfers_and_can_not_change_them(client, owner, desk, totp):
-    from tests.conftest import verified_client, with_2fa
+    from tests.helpers import verified_client, with_2fa
 
     give(owner, "BTC", "1")
     services.transfer(

@@ -6,8 +6,8 @@ from django.test import Client
 from apikeys.forms import CreateApiKeyForm
 from apikeys.models import ApiKey, AuditEvent
 from subaccounts.services import create_subaccount
-from tests.conftest import verified_client, with_2fa
 from tests.factories import ApiKeyFactory, ApplicationFactory, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 
 @pytest.fixture

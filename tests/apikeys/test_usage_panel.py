@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from api import usage
+from apikeys import usage
 from apikeys.models import AuditEvent
 from tests.factories import ApiKeyFactory, SubaccountFactory
 
@@ -17,7 +17,10 @@ def detail_url(key):
 
 
 def add_url(key):
-    return reverse("api:whitelist_used_ip", args=[key.code])
+    if key.user.is_subaccount:
+        sub_code = key.user.subaccount.code
+        return reverse("subaccounts:apikey_whitelist_used_ip", args=[sub_code, key.code])
+    return reverse("apikeys:whitelist_used_ip", args=[key.code])
 
 
 @pytest.fixture

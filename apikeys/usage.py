@@ -29,10 +29,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from accounts.net import valid_ip_or_none
-from apikeys.models import ApiKey, AuditEvent
+from core.net import valid_ip_or_none
 
-from .models import KeyIpAddress, KeyUsageHour
+from .models import ApiKey, AuditEvent, KeyIpAddress, KeyUsageHour
 
 FLUSH_INTERVAL_SECONDS = 60
 # Counters must outlive the hour they count by more than a flush interval.

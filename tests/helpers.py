@@ -1,0 +1,206 @@
+"""Helpers the tests import (not fixtures: those live in the conftest files).
+
+Accounts and 2FA (with_2fa, verified_client, Authenticator), the signed API through
+the test client (SignedApi, signature_for, error_code, CLIENT_IP, seed_assets), the
+key form (form_data), the URL matrix's roles (ROLES, ROLE_HELP, role_client), and the
+browser tests (sign_in, screenshot, SCREENSHOTS).
+"""
+
+import importlib
+import json
+from pathlib import Path
+
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp as oath_totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from api import auth
+from api import client as reference
+from tests.factories import TOTPDeviceFactory
+
+# --- from tests/conftest.py -----------------------------------------------------
+
+
+class Authenticator:
+    """The phone app: produces the code of a user's TOTP device."""
+
+    def code(self, user, *, fresh=True) -> str:
+        """The current code. ``fresh`` forgets the last step used, as if 30 s had passed,
+        so a test can confirm several actions in a row (django-otp refuses a code twice)."""
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        if fresh:
+            TOTPDevice.objects.filter(pk=device.pk).update(
+                last_t=-1, throttling_failure_count=0, throttling_failure_timestamp=None
+            )
+        value = oath_totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        return str(value).zfill(device.digits)
+
+
+def with_2fa(user):
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+def verified_client(client, user):
+    """``client`` signed in as ``user`` and past the 2FA step."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+# --- from tests/api/conftest.py -------------------------------------------------
+
+
+CLIENT_IP = "203.0.113.10"
+
+
+def signature_for(key, payload: bytes) -> str:
+    if key.key_type == "ed25519":
+        return reference.ed25519_signature(key.private_pem, payload)
+    return reference.hmac_signature(key.plain_secret, payload)
+
+
+class SignedApi:
+    def __init__(self, client):
+        self.client = client
+        self._last_ms = 0
+
+    def _unique_now_ms(self) -> int:
+        # Two requests signed in the same millisecond are the same bytes, and the server
+        # (rightly) refuses the second as a replay: a real client's requests differ.
+        self._last_ms = max(auth.now_ms(), self._last_ms + 1)
+        return self._last_ms
+
+    def request(
+        self,
+        method,
+        path,
+        key=None,
+        body=None,
+        *,
+        raw_body: bytes | None = None,
+        timestamp=None,
+        recv_window=None,
+        signature=None,
+        remote_addr=CLIENT_IP,
+        headers=None,
+        omit=(),
+        meta=None,
+    ):
+        data = (
+            raw_body if raw_body is not None else b"" if body is None else json.dumps(body).encode()
+        )
+        sent = {}
+        if key is not None:
+            ts = str(self._unique_now_ms() if timestamp is None else timestamp)
+            window = "" if recv_window is None else str(recv_window)
+            message = reference.payload(ts, key.api_key, window, method, path, data)
+            sent = {
+                "X-API-KEY": key.api_key,
+                "X-API-TIMESTAMP": ts,
+                "X-API-SIGNATURE": signature_for(key, message) if signature is None else signature,
+            }
+            if recv_window is not None:
+                sent["X-API-RECV-WINDOW"] = window
+        for name in omit:
+            sent.pop(name, None)
+        sent.update(headers or {})
+        return self.client.generic(
+            method,
+            path,
+            data=data,
+            content_type="application/json",
+            headers=sent,
+            REMOTE_ADDR=remote_addr,
+            **(meta or {}),
+        )
+
+    def get(self, key, path, **kwargs):
+        return self.request("GET", path, key, **kwargs)
+
+    def post(self, key, path, body=None, **kwargs):
+        return self.request("POST", path, key, body, **kwargs)
+
+    def delete(self, key, path, **kwargs):
+        return self.request("DELETE", path, key, **kwargs)
+
+
+def error_code(response) -> str:
+    return response.json()["error"]["code"]
+
+
+def seed_assets(apps, schema_editor):
+    """The seeded assets with their prices, precisions and minimum withdrawals."""
+    importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets(apps, None)
+    importlib.import_module("accounts.migrations.0004_exact_money").seed_rules(apps, None)
+
+
+# --- from tests/apikeys/conftest.py ---------------------------------------------
+
+
+def form_data(**fields) -> dict:
+    """The create/modify form as a browser posts it: unchecked boxes are left out."""
+    data = {"alias": "grid-bot", "ip_whitelist": "", "key_choice": "hmac-sha256"}
+    data.update(fields)
+    return {name: value for name, value in data.items() if value is not False}
+
+
+# --- from tests/security/conftest.py --------------------------------------------
+
+
+# Who asks, in the order the matrix prints them.
+ROLES = ("anon", "no2fa", "unverified", "owner", "other", "rival", "admin")
+
+
+ROLE_HELP = {
+    "anon": "not signed in",
+    "no2fa": "signed in, no 2FA device at all",
+    "unverified": "the owner, signed in with the password only (session not OTP-verified)",
+    "owner": "the owner, verified; for sub-account URLs: the sub-account's parent",
+    "other": "another account, verified, no sub-accounts",
+    "rival": "an unrelated parent, verified, with a sub-account and keys of its own",
+    "admin": "a superuser with 2FA, verified (a stranger to the portal's objects)",
+}
+
+
+def role_client(world, role, **client_kwargs) -> Client:
+    client = Client(**client_kwargs)
+    if role == "anon":
+        return client
+    if role == "unverified":
+        # The password step passed, the 2FA step not: a session without a device id.
+        client.force_login(world.owner)
+        return client
+    return verified_client(client, world.user_of(role))
+
+
+# --- from tests/e2e/conftest.py -------------------------------------------------
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot under screenshots/ (ignored by git) for a person to open."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, live_server, user):
+    """Give the browser the session of ``user``, past the 2FA step (the login form
+    itself is driven in test_first_journey and test_reviews_journey)."""
+    from django.test import Client
+
+    from tests.helpers import verified_client
+
+    client = verified_client(Client(), user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
