@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from reviews.forms import TEMPLATE_TEXT
 from reviews.models import Application, Note
-from tests.conftest import verified_client, with_2fa
 from tests.factories import (
     ApiKeyFactory,
     ApplicationFactory,
@@ -23,7 +22,7 @@ from tests.factories import (
     UserFactory,
     usdt,
 )
-from tests.helpers import SignedApi
+from tests.helpers import SignedApi, verified_client, with_2fa
 
 CHANGELIST = "/admin/reviews/application/"
 

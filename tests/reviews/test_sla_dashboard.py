@@ -10,8 +10,8 @@ from django.test import Client
 from accounts.models import User
 from reviews.desk import CHART_WEEKS, sla_figures
 from reviews.models import Application
-from tests.conftest import verified_client, with_2fa
 from tests.factories import ApplicationFactory, UserFactory
+from tests.helpers import verified_client, with_2fa
 
 DASHBOARD = "/admin/reviews/application/dashboard/"
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday
