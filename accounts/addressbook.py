@@ -2,8 +2,9 @@
 
 With Address Management on, the REST API sends withdrawals only to addresses in the
 book (``address_not_whitelisted`` otherwise): a stolen API key with the Withdraw
-permission can't send funds anywhere new. Every change is confirmed with a 2FA code by
-the form that calls these functions.
+permission can't send funds anywhere new. Adding an address and turning the switch off
+are confirmed with a 2FA code by the form that calls these functions; removing one
+only narrows where funds may go, so it needs none.
 """
 
 from django.db import IntegrityError, transaction

@@ -47,16 +47,8 @@ class AssetAdmin(admin.ModelAdmin):
     search_fields = ["symbol", "name"]
 
 
-@admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
-    """Transfers are a record: they are made on the sub-account's page, never here."""
-
-    list_display = ["created_at", "from_user", "to_user", "asset", "amount", "created_by"]
-    list_select_related = ["from_user", "to_user", "asset", "created_by"]
-    list_filter = ["asset"]
-    search_fields = ["from_user__username", "to_user__username"]
-    fields = list_display
-    readonly_fields = fields
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record that changes only through its service (a transfer, a key, an audit row)."""
 
     def has_add_permission(self, request):
         return False
@@ -66,6 +58,18 @@ class TransferAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    """Transfers are a record: they are made on the sub-account's page, never here."""
+
+    list_display = ["created_at", "from_user", "to_user", "asset", "amount", "created_by"]
+    list_select_related = ["from_user", "to_user", "asset", "created_by"]
+    list_filter = ["asset"]
+    search_fields = ["from_user__username", "to_user__username"]
+    fields = list_display
+    readonly_fields = fields
 
 
 # django-otp's own admin pages show TOTP secrets and offer a QR code of them. Nobody,

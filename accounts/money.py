@@ -40,10 +40,8 @@ class AmountRefused(ValueError):
 # exponent, digit separators or other scripts' digits: Python's Decimal reads "1_0" as
 # 10, "1e999999999" as a number no context can hold, and "١" as 1.
 PLAIN_DECIMAL = re.compile(r"(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,18})?")
-PLAIN_DECIMAL_RULE = (
-    "must be a plain decimal (digits and one point, at most 15 digits before the point "
-    "and 18 after it)."
-)
+PLAIN_DECIMAL_SYNTAX = "digits and one point, at most 15 digits before the point and 18 after it"
+PLAIN_DECIMAL_RULE = f"must be a plain decimal ({PLAIN_DECIMAL_SYNTAX})."
 
 
 def parse_plain_decimal(text) -> Decimal | None:
@@ -65,7 +63,7 @@ class AmountField(forms.CharField):
         amount = parse_plain_decimal(value)
         if amount is None:
             raise exceptions.ValidationError(
-                "Enter a plain decimal: digits and one point, like 12.5.", code="invalid"
+                f"Enter a plain decimal: {PLAIN_DECIMAL_SYNTAX}.", code="invalid"
             )
         return amount
 

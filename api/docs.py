@@ -47,7 +47,8 @@ def error_codes() -> list[tuple[int, str, str, str]]:
         (
             401,
             "timestamp_out_of_window",
-            "The timestamp is older than the receive window, or 1000 ms or more ahead.",
+            "The timestamp is older than the receive window, or "
+            f"{settings.API_MAX_CLOCK_AHEAD_MS} ms or more ahead.",
             "Send milliseconds, sync your clock with GET /api/v1/time, sign just before sending.",
         ),
         (

@@ -34,5 +34,19 @@ def error_response(status: int, code: str, message: str, *, headers=None, field=
     return response
 
 
+# A database or cache outage: the answer is "try again shortly", not a bug report.
+OUTAGE_RETRY_AFTER_SECONDS = 5
+
+
+def service_unavailable():
+    """The 503 for an outage, the same from the gate and from the 500 handler."""
+    return error_response(
+        503,
+        "service_unavailable",
+        "The service is unavailable for a moment; retry in a few seconds.",
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def invalid_request(field_name: str, message: str) -> ApiError:
     return ApiError(400, "invalid_request", f"{field_name}: {message}", field=field_name)

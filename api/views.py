@@ -1,4 +1,5 @@
-"""The signed REST API (/api/v1/...) and its pages on the portal (docs, key usage).
+"""The signed REST API (/api/v1/...) and its pages on the portal (the docs, the
+signature tool, the OpenAPI description).
 
 API views declare the permission they need with ``@api_key_required``; authentication,
 rate limits and usage counting all happen there, never here.

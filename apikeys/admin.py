@@ -7,18 +7,9 @@ the admin has no way around that. The encrypted secret is not even listed as a f
 
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import ApiKey, AuditEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiKey)

@@ -20,6 +20,9 @@ from django.views.decorators.http import require_safe
 from django.views.defaults import server_error as django_server_error
 from redis.exceptions import RedisError
 
+from api import errors
+from config.logs import PROBE_PATHS
+
 # The id of the request being served, for every log line written while serving it.
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -28,7 +31,6 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 # The outages a worker can't fix by itself: the answer is "try again", not a bug report.
 OUTAGES = (RedisError, DatabaseError)
-RETRY_AFTER_SECONDS = 5
 
 
 class RequestIdMiddleware:
@@ -97,7 +99,7 @@ def readyz(request):
     )
 
 
-PROBES = {"/healthz": healthz, "/readyz": readyz}
+PROBES = dict(zip(PROBE_PATHS, (healthz, readyz), strict=True))
 
 
 def _check(probe) -> str:
@@ -116,10 +118,12 @@ def _database():
 
 
 def _cache():
+    # A key per probe: two probes at once must not read each other's token.
     token = uuid.uuid4().hex
-    cache.set("readyz", token, 10)
-    if cache.get("readyz") != token:
+    cache.set(f"readyz:{token}", token, 10)
+    if cache.get(f"readyz:{token}") != token:
         raise RuntimeError("the cache did not keep a value")
+    cache.delete(f"readyz:{token}")
 
 
 def server_error(request):
@@ -131,18 +135,9 @@ def server_error(request):
     if not isinstance(exc, OUTAGES):
         return django_server_error(request)
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {
-                "error": {
-                    "code": "service_unavailable",
-                    "message": "The service is temporarily unavailable; try again shortly.",
-                }
-            },
-            status=503,
-        )
-    else:
-        # No request context: the context processors would ask the database or the
-        # session (the cache) for the user, the very things that are down.
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return errors.service_unavailable()
+    # No request context: the context processors would ask the database or the session
+    # (the cache) for the user, the very things that are down.
+    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(errors.OUTAGE_RETRY_AFTER_SECONDS)
     return response
