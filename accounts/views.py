@@ -2,11 +2,12 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -17,7 +18,9 @@ from apikeys import keys
 
 from . import twofactor
 from .forms import (
+    ChangePasswordForm,
     DisableTwoFactorForm,
+    ForgotPasswordForm,
     LoginCodeForm,
     LoginForm,
     SetupCodeForm,
@@ -29,6 +32,7 @@ from .services import (
     balances_of,
     login_throttled,
     password_recheck_throttled,
+    password_reset_throttled,
     signup_throttled,
     total_usdt,
     transfers_of,
@@ -264,3 +268,60 @@ def assets(request):
         "transfers": transfers_of(request.user),
     }
     return render(request, "accounts/assets.html", ctx)
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2", "code")
+@never_cache
+def change_password(request):
+    throttled = request.method == "POST" and password_recheck_throttled(request)
+    # A throttled attempt gets an unbound form: rendering a bound one would validate it.
+    data = request.POST if request.method == "POST" and not throttled else None
+    form = ChangePasswordForm(request.user, data)
+    if data is not None and form.is_valid():
+        form.save()
+        # This session stays signed in; every other session of the account holds the
+        # old password's hash and is signed out at its next request.
+        update_session_auth_hash(request, form.user)
+        messages.success(request, "Your password is changed. Other sessions are signed out.")
+        return redirect("accounts:security")
+    status = 429 if throttled else 400 if data is not None else 200
+    ctx = {"form": form, "throttled": throttled}
+    return render(request, "accounts/change_password.html", ctx, status=status)
+
+
+_password_reset = auth_views.PasswordResetView.as_view(
+    form_class=ForgotPasswordForm,
+    template_name="accounts/password_reset.html",
+    email_template_name="accounts/email/password_reset.txt",
+    subject_template_name="accounts/email/password_reset_subject.txt",
+    success_url=reverse_lazy("accounts:password_reset_sent"),
+)
+
+
+@never_cache
+def password_reset(request):
+    """ "Forgot password?": Django's flow, throttled per address and per IP.
+
+    Django answers a known and an unknown address alike (a redirect to the "sent"
+    page); a throttled request gets the same words whatever the address.
+    """
+    if request.method == "POST" and password_reset_throttled(request):
+        ctx = {"form": ForgotPasswordForm(), "throttled": True}
+        return render(request, "accounts/password_reset.html", ctx, status=429)
+    return _password_reset(request)
+
+
+password_reset_sent = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_sent.html"
+)
+# Django's: the link's token moves from the URL into the session at once (no Referer
+# leaks it), works once, and expires (PASSWORD_RESET_TIMEOUT). Nobody is signed in by
+# it: the user signs in with the new password and then the 2FA code.
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    success_url=reverse_lazy("accounts:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_done.html"
+)

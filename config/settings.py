@@ -327,6 +327,11 @@ SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "20/h")
 # A signed-in user typing their password again (turning 2FA off): per user, per IP.
 PASSWORD_RECHECK_RATE_PER_USER = env_str("PASSWORD_RECHECK_RATE_PER_USER", "5/15m")
 PASSWORD_RECHECK_RATE_PER_IP = env_str("PASSWORD_RECHECK_RATE_PER_IP", "20/15m")
+# "Forgot password?": each request may send an e-mail.
+PASSWORD_RESET_RATE_PER_EMAIL = env_str("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
+PASSWORD_RESET_RATE_PER_IP = env_str("PASSWORD_RESET_RATE_PER_IP", "10/h")
+# Seconds a reset link works (it also stops working once used or after a sign-in).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
 
 # --- Paper orders ----------------------------------------------------------
 # The value (price × quantity, in USDT) an order may have.

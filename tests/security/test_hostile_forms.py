@@ -47,6 +47,7 @@ NOT_A_FORM = {
     "(root)": "a redirect to the API Management page",
     "apikeys:secret": "shows the new secret once; a POST is served like the GET",
     "subaccounts:apikey_secret": "the same page for a sub-account's key",
+    "accounts:password_reset_confirm": "a made-up reset link: the page says it is not valid",
     "otpadmin:index": "Django's admin index, no form",
     "otpadmin:app_list": "Django's admin app page, no form",
     "otpadmin:jsi18n": "the admin's JavaScript catalogue",
@@ -83,6 +84,7 @@ def portal(world, settings):
     """The world, with a client per role, and every POST form the pages show."""
     settings.LOGIN_RATE_PER_USERNAME = settings.LOGIN_RATE_PER_IP = "100000/m"
     settings.SIGNUP_RATE_PER_IP = "100000/m"
+    settings.PASSWORD_RESET_RATE_PER_EMAIL = settings.PASSWORD_RESET_RATE_PER_IP = "100000/m"
     settings.PASSWORD_RECHECK_RATE_PER_USER = settings.PASSWORD_RECHECK_RATE_PER_IP = "100000/m"
     # A used IP, so the key page offers "whitelist this IP"; an empty sub-account, so
     # its page offers "delete"; an account that may apply.

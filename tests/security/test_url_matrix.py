@@ -31,6 +31,7 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # Another account's object is a 404 before anything else is checked.
 # remove_address: the owner's POST removes the entry (no 2FA code by design: it only
 # narrows where funds may go); the owner is the last role to ask.
+# password_reset_confirm is asked with a made-up link: the page says it is not valid.
 # The admin: non-staff are sent to its login; admin/logout/ sends them to /admin/.
 # approve: the superuser's POST approves the pending application (by design, no code:
 # the admin session is 2FA-verified).
@@ -46,6 +47,16 @@ accounts:login_code                     GET    login  302    200    302    302  
                                         POST   login  302    200    302    302    302    302
 accounts:logout                         GET    405    405    405    405    405    405    405
                                         POST   login  login  login  login  login  login  login
+accounts:password_reset                 GET    200    200    code   200    200    200    200
+                                        POST   200    200    code   200    200    200    200
+accounts:password_reset_sent            GET    200    200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:password_reset_confirm         GET    200    200    code   200    200    200    200
+                                        POST   200    200    code   200    200    200    200
+accounts:password_reset_done            GET    200    200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:change_password                GET    login  200    code   200    200    200    200
+                                        POST   login  400    code   400    400    400    400
 accounts:security                       GET    login  200    code   200    200    200    200
                                         POST   405    405    code   405    405    405    405
 accounts:setup_2fa                      GET    login  200    code   setup  setup  setup  setup
