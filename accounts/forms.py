@@ -6,10 +6,12 @@ from django.contrib.auth.forms import (
     UserCreationForm,
 )
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 
 from .mail import send_after_commit
 from .models import SUBACCOUNT_EMAIL_DOMAIN, User
+from .securitylock import start_security_lock
 from .twofactor import CodeRejected, has_2fa, verify_code
 
 
@@ -123,7 +125,17 @@ class SetupCodeForm(forms.Form):
     code = CodeField()
 
 
-class ChangePasswordForm(SetPasswordForm):
+class LockingSetPasswordForm(SetPasswordForm):
+    """Django's "set password", and the security lock starts in the same transaction."""
+
+    @transaction.atomic
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        start_security_lock(user=user)
+        return user
+
+
+class ChangePasswordForm(LockingSetPasswordForm):
     """The current password, the new one twice (Django's validators), and the 2FA code
     when 2FA is on.
 

@@ -33,6 +33,8 @@ class User(AbstractUser):
     note = models.CharField(max_length=200, blank=True, validators=[plain_text])
     # A frozen sub-account keeps its keys, but the REST API refuses them.
     is_frozen = models.BooleanField(default=False)
+    # Until then no withdrawal and no key with Withdraw (accounts/securitylock.py).
+    security_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 

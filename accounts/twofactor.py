@@ -20,6 +20,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .securitylock import start_security_lock
+
 BACKUP_DEVICE_NAME = "backup"
 
 
@@ -138,5 +140,6 @@ def backup_codes_left(user) -> int:
 
 @transaction.atomic
 def disable_2fa(user) -> None:
+    start_security_lock(user=user)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()

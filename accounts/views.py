@@ -21,6 +21,7 @@ from .forms import (
     ChangePasswordForm,
     DisableTwoFactorForm,
     ForgotPasswordForm,
+    LockingSetPasswordForm,
     LoginCodeForm,
     LoginForm,
     SetupCodeForm,
@@ -320,6 +321,7 @@ password_reset_sent = auth_views.PasswordResetDoneView.as_view(
 # it: the user signs in with the new password and then the 2FA code.
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
     template_name="accounts/password_reset_confirm.html",
+    form_class=LockingSetPasswordForm,
     success_url=reverse_lazy("accounts:password_reset_done"),
 )
 password_reset_done = auth_views.PasswordResetCompleteView.as_view(

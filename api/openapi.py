@@ -19,12 +19,10 @@ from accounts.addressbook import ADDRESS_PATTERN
 from . import docs
 from .models import Order
 
-COMING = {
-    "security_lock": "403 security_lock: withdrawals for 24 h after a password or 2FA change",
-}
+COMING: dict[str, str] = {}
 
 # Codes the design names that the code does not answer yet (see COMING).
-COMING_ERROR_CODES = {(403, "security_lock")}
+COMING_ERROR_CODES: set[tuple[int, str]] = set()
 
 DECIMAL_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,18})?$"
 SYMBOL_PATTERN = r"^[A-Z0-9]{2,12}USDT$"

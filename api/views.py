@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
@@ -296,6 +297,15 @@ def withdraw(request):
     except services.KeyNoLongerAllowed:
         return error_response(
             403, "permission_denied", "This API key may no longer withdraw: it was just changed."
+        )
+    except services.SecurityLocked as locked:
+        seconds = max(1, int((locked.until - timezone.now()).total_seconds()))
+        return error_response(
+            403,
+            "security_lock",
+            "Withdrawals are locked for 24 hours after a password or 2FA change: "
+            f"until {locked.until.isoformat()}.",
+            headers={"Retry-After": str(seconds)},
         )
     except services.AmountRefused as refused:
         raise validation.refused_amount(refused) from None

@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.forms import TwoFactorForm
+from accounts.securitylock import withdraw_key_refusal
 from accounts.validators import plain_text
 
 from . import keys
@@ -72,6 +73,13 @@ class ApiKeyForm(TwoFactorForm):
         whitelist = self.cleaned_data.get("ip_whitelist")
         if self.cleaned_data.get("can_withdraw") and whitelist is not None and not whitelist:
             self.add_error("can_withdraw", WITHDRAW_NEEDS_WHITELIST)
+        locked = withdraw_key_refusal(
+            self.owner,
+            had_withdraw=bool(self.apikey and self.apikey.can_withdraw),
+            wants_withdraw=bool(self.cleaned_data.get("can_withdraw")),
+        )
+        if locked:
+            self.add_error("can_withdraw", locked)
         # Last: the 2FA code is checked (and spent) only when all the rest is valid.
         return super().clean()
 

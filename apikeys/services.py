@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.mail import send_after_commit
+from accounts.securitylock import withdraw_key_refusal
 
 from . import keys
 from .models import ApiKey, AuditEvent
@@ -99,7 +100,7 @@ def create_key(
     if owner.apikeys.count() >= settings.APIKEY_MAX_PER_ACCOUNT:
         raise KeyRefused(limit_reached_message())
     _check_alias(owner, alias)
-    _check_withdraw(can_withdraw, whitelist)
+    _check_withdraw(can_withdraw, whitelist, owner=owner)
 
     apikey = ApiKey(
         user=owner,
@@ -169,7 +170,7 @@ def modify_key(
     _lock_owner(owner)
     apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
     _check_alias(owner, alias, exclude=apikey)
-    _check_withdraw(can_withdraw, whitelist)
+    _check_withdraw(can_withdraw, whitelist, owner=owner, had_withdraw=apikey.can_withdraw)
 
     before = _snapshot(apikey)
     had_whitelist = bool(apikey.ip_whitelist)
@@ -288,9 +289,14 @@ def _check_alias(owner, alias: str, *, exclude: ApiKey | None = None) -> None:
         raise KeyRefused("This account already has a key with this alias.", field="alias")
 
 
-def _check_withdraw(can_withdraw: bool, whitelist: IpWhitelist) -> None:
+def _check_withdraw(
+    can_withdraw: bool, whitelist: IpWhitelist, *, owner, had_withdraw: bool = False
+) -> None:
     if can_withdraw and not whitelist:
         raise KeyRefused(WITHDRAW_NEEDS_WHITELIST, field="can_withdraw")
+    locked = withdraw_key_refusal(owner, had_withdraw=had_withdraw, wants_withdraw=can_withdraw)
+    if locked:
+        raise KeyRefused(locked, field="can_withdraw")
 
 
 def _expiry(whitelist: IpWhitelist, now: datetime) -> datetime | None:
