@@ -35,9 +35,18 @@ class SignupForm(UserCreationForm):
         email = self.cleaned_data["email"].strip().lower()
         if email.endswith("@" + SUBACCOUNT_EMAIL_DOMAIN):
             raise forms.ValidationError("Enter your own e-mail address.")
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail already exists.")
+        # A taken address is no form error: sign-up answers the same either way (the
+        # view mails the address's owner instead), so it tells nobody who has an account.
+        self.email_taken = User.objects.filter(email__iexact=email).exists()
         return email
+
+    def validate_unique(self):
+        # The e-mail's uniqueness is the view's answer, not a form error (see clean_email).
+        exclude = self._get_validation_exclusions() | {"email"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
 
 
 class LoginForm(AuthenticationForm):

@@ -118,6 +118,17 @@ def password_reset_throttled(request) -> bool:
     return by_email or by_ip
 
 
+def verification_resend_throttled(request) -> bool:
+    """Count this "resend the verification link"; True when the user has had enough."""
+    return is_ratelimited(
+        request,
+        group="email-verification-resend",
+        key=lambda _group, request: str(request.user.pk),
+        rate=settings.EMAIL_VERIFICATION_RESEND_RATE,
+        increment=True,
+    )
+
+
 def login_throttled(request) -> bool:
     """Count this sign-in attempt; True when its username or client IP has had enough.
 

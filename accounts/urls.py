@@ -6,6 +6,13 @@ app_name = "accounts"
 
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
+    path("accounts/verify-email/<str:token>/", views.verify_email, name="verify_email"),
+    path(
+        "accounts/security/verify-email/resend/",
+        views.resend_verification,
+        name="resend_verification",
+    ),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/login/code/", views.login_code, name="login_code"),
     path("accounts/logout/", views.logout_view, name="logout"),

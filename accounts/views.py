@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -16,7 +17,7 @@ from django_otp import login as otp_login
 
 from apikeys import keys
 
-from . import twofactor
+from . import emailverify, twofactor
 from .forms import (
     ChangePasswordForm,
     DisableTwoFactorForm,
@@ -37,6 +38,9 @@ from .services import (
     signup_throttled,
     total_usdt,
     transfers_of,
+)
+from .services import (
+    verification_resend_throttled as emailverify_resend_throttled,
 )
 
 PENDING_LOGIN = "pending_login"
@@ -66,15 +70,33 @@ def signup(request):
     form = SignupForm(request.POST or None)
     throttled = request.method == "POST" and signup_throttled(request)
     if request.method == "POST" and not throttled and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Turn on two-factor authentication to use the API.")
-        return redirect("accounts:security")
+        # The same answer whether the address is new or taken: nobody is signed in, and
+        # the address's inbox gets either the link or word of the attempt.
+        user = None if form.email_taken else _create_account(form)
+        if user is None:
+            emailverify.send_signup_attempt(request, form.cleaned_data["email"])
+        else:
+            emailverify.send_verification(request, user)
+        return redirect("accounts:signup_sent")
     if throttled:
         # Unbound: rendering a bound form's errors would validate it (a username oracle).
         form = SignupForm(initial={k: request.POST.get(k, "") for k in ("username", "email")})
     ctx = {"form": form, "throttled": throttled}
     return render(request, "accounts/signup.html", ctx, status=429 if throttled else 200)
+
+
+def _create_account(form):
+    """The new account, or None when its address was taken a moment ago (a race)."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        return None
+
+
+@require_safe
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
 
 
 @sensitive_post_parameters("password")
@@ -166,6 +188,7 @@ def _security_page(
 ):
     ctx = {
         "disable_refused": disable_refused,
+        "email_verified": emailverify.email_verified(request.user),
         "has_2fa": twofactor.has_2fa(request.user),
         "backup_codes_left": twofactor.backup_codes_left(request.user),
         "regenerate_form": regenerate_form or TwoFactorForm(user=request.user, auto_id="regen_%s"),
@@ -327,3 +350,30 @@ password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
 password_reset_done = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_done.html"
 )
+
+
+@never_cache
+def verify_email(request, token):
+    """The sign-up e-mail's link: a page with a button; its POST verifies the address."""
+    try:
+        user = emailverify.user_for_link(token)
+    except emailverify.LinkRefused as refused:
+        status = 400 if str(refused) == "malformed" else 200
+        return render(request, "accounts/verify_email.html", {"valid": False}, status=status)
+    if request.method == "POST":
+        emailverify.mark_verified(user)
+        messages.success(request, "Your e-mail address is verified.")
+        return redirect("accounts:security" if request.user == user else "accounts:login")
+    return render(request, "accounts/verify_email.html", {"valid": True})
+
+
+@require_POST
+@login_required
+def resend_verification(request):
+    if emailverify_resend_throttled(request):
+        messages.error(request, "Too many e-mails asked for. Wait an hour and try again.")
+        return _security_page(request, status=429)
+    if not emailverify.email_verified(request.user):
+        emailverify.send_verification(request, request.user)
+    messages.info(request, f"We sent a new link to {request.user.email}.")
+    return redirect("accounts:security")

@@ -24,6 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import twofactor_required
+from accounts.emailverify import email_verified
 from accounts.net import client_ip
 from accounts.twofactor import has_2fa
 from reviews.services import application_panel
@@ -72,6 +73,8 @@ def get_key_or_404(owner, code) -> ApiKey:
 def creation_blockers(*, actor, owner, has_2fa: bool, approved: bool, key_count: int):
     """What stands between ``actor`` and a new key for ``owner``: a list of reasons."""
     blockers = []
+    if not email_verified(owner):
+        blockers.append("email")
     if not has_2fa:
         blockers.append("2fa")
     if not approved:

@@ -75,3 +75,20 @@ def test_change_password_signs_out_the_other_browser(page, phone_page, live_serv
     screenshot(phone_page, "change-password-phone")
     page.goto("/accounts/security/")
     expect(page.get_by_role("heading", name="Security")).to_be_visible()
+
+
+def test_unverified_account_sees_why_and_can_resend_on_desktop_and_phone(
+    page, phone_page, live_server
+):
+    user = with_2fa(UserFactory(username="unverified", email_verified_at=None))
+    for name, shown in (("desktop", page), ("phone", phone_page)):
+        sign_in(shown, live_server, user)
+        for url, title in (("/api-management/", "keys"), ("/accounts/security/", "security")):
+            shown.goto(url)
+            expect(shown.get_by_test_id("email-unverified").first).to_be_visible()
+            screenshot(shown, f"email-unverified-{title}-{name}")
+    page.get_by_role("button", name="Send the link again").click()
+    expect(page.get_by_text("We sent a new link")).to_be_visible()
+    assert len(mail.outbox) == 1
+    phone_page.goto("/accounts/signup/sent/")
+    screenshot(phone_page, "signup-sent-phone")

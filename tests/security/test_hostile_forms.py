@@ -48,6 +48,8 @@ NOT_A_FORM = {
     "apikeys:secret": "shows the new secret once; a POST is served like the GET",
     "subaccounts:apikey_secret": "the same page for a sub-account's key",
     "accounts:password_reset_confirm": "a made-up reset link: the page says it is not valid",
+    "accounts:verify_email": "a made-up verification link: the page says it is not valid",
+    "accounts:resend_verification": "a button without fields, shown to unverified accounts only",
     "otpadmin:index": "Django's admin index, no form",
     "otpadmin:app_list": "Django's admin app page, no form",
     "otpadmin:jsi18n": "the admin's JavaScript catalogue",

@@ -31,6 +31,8 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # Another account's object is a 404 before anything else is checked.
 # remove_address: the owner's POST removes the entry (no 2FA code by design: it only
 # narrows where funds may go); the owner is the last role to ask.
+# verify_email too (400: the link is not one we signed); resend_verification sends
+# nothing to a verified account and goes back to Security.
 # password_reset_confirm is asked with a made-up link: the page says it is not valid.
 # The admin: non-staff are sent to its login; admin/logout/ sends them to /admin/.
 # approve: the superuser's POST approves the pending application (by design, no code:
@@ -41,6 +43,12 @@ url                                     method anon   no2fa  unver  owner  other
                                         POST   302    302    code   302    302    302    302
 accounts:signup                         GET    200    302    code   302    302    302    302
                                         POST   200    302    code   302    302    302    302
+accounts:signup_sent                    GET    200    200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:verify_email                   GET    400    400    code   400    400    400    400
+                                        POST   400    400    code   400    400    400    400
+accounts:resend_verification            GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   setup  setup  setup  setup
 accounts:login                          GET    200    200    code   302    302    302    302
                                         POST   200    200    code   302    302    302    302
 accounts:login_code                     GET    login  302    200    302    302    302    302
