@@ -11,8 +11,10 @@ from django.template.loader import render_to_string
 
 from .mail import send_after_commit
 from .models import SUBACCOUNT_EMAIL_DOMAIN, User
+from .notices import send_notice
 from .securitylock import start_security_lock
 from .twofactor import CodeRejected, has_2fa, verify_code
+from .validators import plain_text
 
 
 class SignupForm(UserCreationForm):
@@ -135,16 +137,38 @@ class SetupCodeForm(forms.Form):
 
 
 class LockingSetPasswordForm(SetPasswordForm):
-    """Django's "set password", and the security lock starts in the same transaction."""
+    """Django's "set password" (the reset link's form): the security lock starts in the
+    same transaction, and the owner gets a notice."""
+
+    notice = "Your password was reset"
 
     @transaction.atomic
     def save(self, commit=True):
         user = super().save(commit=commit)
-        start_security_lock(user=user)
+        until = start_security_lock(user=user)
+        lines = [
+            f"{self.notice}. Every session of your account was signed out.",
+            f"Withdrawals through the API are locked until {until:%Y-%m-%d %H:%M} UTC.",
+        ]
+        send_notice(user=user, subject=self.notice, lines=lines)
         return user
 
 
+class AntiPhishingForm(TwoFactorForm):
+    phrase = forms.CharField(
+        label="Anti-phishing phrase",
+        max_length=40,
+        required=False,
+        validators=[plain_text],
+        help_text="Up to 40 characters; every e-mail we send you will show it. "
+        "Leave empty to remove it.",
+    )
+    field_order = ["phrase", "code"]
+
+
 class ChangePasswordForm(LockingSetPasswordForm):
+    notice = "Your password was changed"
+
     """The current password, the new one twice (Django's validators), and the 2FA code
     when 2FA is on.
 

@@ -35,6 +35,8 @@ class User(AbstractUser):
     is_frozen = models.BooleanField(default=False)
     # Until then no withdrawal and no key with Withdraw (accounts/securitylock.py).
     security_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Shown in every e-mail we send, so the owner can tell ours from fakes.
+    anti_phishing_phrase = models.CharField(max_length=40, blank=True, validators=[plain_text])
     # When the owner opened the verification link (accounts/emailverify.py); None: not yet.
     email_verified_at = models.DateTimeField(null=True, blank=True)
 

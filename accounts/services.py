@@ -148,6 +148,12 @@ def login_throttled(request) -> bool:
     return by_user or by_ip
 
 
+def set_phrase(*, user, phrase: str) -> None:
+    """Save the anti-phishing phrase every e-mail shows (empty: none)."""
+    User.objects.filter(pk=user.pk).update(anti_phishing_phrase=phrase)
+    user.anti_phishing_phrase = phrase
+
+
 def available(user, asset: Asset) -> Decimal:
     balance = Balance.objects.filter(user=user, asset=asset).first()
     return balance.amount if balance else Decimal(0)

@@ -26,6 +26,11 @@ urlpatterns = [
     path("accounts/password/reset/done/", views.password_reset_done, name="password_reset_done"),
     path("accounts/security/", views.security, name="security"),
     path("accounts/security/password/", views.change_password, name="change_password"),
+    path(
+        "accounts/security/anti-phishing/",
+        views.set_anti_phishing_phrase,
+        name="set_anti_phishing_phrase",
+    ),
     path("accounts/security/2fa/setup/", views.setup_2fa, name="setup_2fa"),
     path("accounts/security/2fa/disable/", views.disable_2fa, name="disable_2fa"),
     path("accounts/security/backup-codes/", views.backup_codes, name="backup_codes"),

@@ -19,6 +19,7 @@ from apikeys import keys
 
 from . import emailverify, twofactor
 from .forms import (
+    AntiPhishingForm,
     ChangePasswordForm,
     DisableTwoFactorForm,
     ForgotPasswordForm,
@@ -35,6 +36,7 @@ from .services import (
     login_throttled,
     password_recheck_throttled,
     password_reset_throttled,
+    set_phrase,
     signup_throttled,
     total_usdt,
     transfers_of,
@@ -184,9 +186,21 @@ def logout_view(request):
 
 
 def _security_page(
-    request, *, regenerate_form=None, disable_form=None, disable_refused="", status=200
+    request,
+    *,
+    regenerate_form=None,
+    disable_form=None,
+    disable_refused="",
+    phrase_form=None,
+    status=200,
 ):
     ctx = {
+        "phrase_form": phrase_form
+        or AntiPhishingForm(
+            user=request.user,
+            auto_id="phrase_%s",
+            initial={"phrase": request.user.anti_phishing_phrase},
+        ),
         "disable_refused": disable_refused,
         "email_verified": emailverify.email_verified(request.user),
         "has_2fa": twofactor.has_2fa(request.user),
@@ -377,3 +391,15 @@ def resend_verification(request):
         emailverify.send_verification(request, request.user)
     messages.info(request, f"We sent a new link to {request.user.email}.")
     return redirect("accounts:security")
+
+
+@require_POST
+@login_required
+@sensitive_post_parameters("code")
+def set_anti_phishing_phrase(request):
+    form = AntiPhishingForm(request.POST, user=request.user, auto_id="phrase_%s")
+    if form.is_valid():
+        set_phrase(user=request.user, phrase=form.cleaned_data["phrase"])
+        messages.success(request, "Your anti-phishing phrase is saved.")
+        return redirect("accounts:security")
+    return _security_page(request, phrase_form=form, status=400)

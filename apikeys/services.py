@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.mail import send_after_commit
+from accounts.notices import phrase_of
 from accounts.securitylock import withdraw_key_refusal
 
 from . import keys
@@ -198,6 +199,8 @@ def modify_key(
             now=now,
             changes=changes,
         )
+        template = "apikeys/email/key_modified.txt"
+        _notify(owner, actor, template, apikey=apikey, changes=changes, ip=ip, now=now)
     return changes
 
 
@@ -347,7 +350,7 @@ def _notify(owner, actor, template: str, **ctx) -> None:
     recipients = sorted({user.email for user in (owner, actor) if user.email})
     if not recipients:
         return
-    ctx.update(owner=owner, actor=actor)
+    ctx.update(owner=owner, actor=actor, phrase=phrase_of(owner))
     subject, _, body = render_to_string(template, ctx).strip().partition("\n")
     send_after_commit(
         lambda: send_mail(subject.strip(), body.strip() + "\n", None, recipients), what=template

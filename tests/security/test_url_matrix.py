@@ -65,6 +65,8 @@ accounts:password_reset_done            GET    200    200    code   200    200  
                                         POST   405    405    code   405    405    405    405
 accounts:change_password                GET    login  200    code   200    200    200    200
                                         POST   login  400    code   400    400    400    400
+accounts:set_anti_phishing_phrase       GET    405    405    code   405    405    405    405
+                                        POST   login  400    code   400    400    400    400
 accounts:security                       GET    login  200    code   200    200    200    200
                                         POST   405    405    code   405    405    405    405
 accounts:setup_2fa                      GET    login  200    code   setup  setup  setup  setup
