@@ -26,6 +26,17 @@ urlpatterns = [
     path("accounts/password/reset/done/", views.password_reset_done, name="password_reset_done"),
     path("accounts/security/", views.security, name="security"),
     path("accounts/security/password/", views.change_password, name="change_password"),
+    path("accounts/security/activity/", views.account_activity, name="activity"),
+    path(
+        "accounts/security/sessions/<uuid:code>/sign-out/",
+        views.sign_out_session,
+        name="sign_out_session",
+    ),
+    path(
+        "accounts/security/sessions/sign-out-others/",
+        views.sign_out_other_sessions,
+        name="sign_out_other_sessions",
+    ),
     path(
         "accounts/security/anti-phishing/",
         views.set_anti_phishing_phrase,

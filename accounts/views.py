@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 
 from apikeys import keys
 
-from . import emailverify, twofactor
+from . import activity, emailverify, twofactor
 from .forms import (
     AntiPhishingForm,
     ChangePasswordForm,
@@ -30,7 +30,7 @@ from .forms import (
     SignupForm,
     TwoFactorForm,
 )
-from .models import User
+from .models import SignInEvent, User, UserSession
 from .services import (
     balances_of,
     login_throttled,
@@ -165,6 +165,8 @@ def login_code(request):
         messages.info(request, "Sign in again, please: the code step timed out.")
         return redirect("accounts:login")
     form = LoginCodeForm(request.POST or None, user=user)
+    if request.method == "POST" and not form.is_valid() and "code" in form.errors:
+        activity.record(request, user, SignInEvent.Outcome.WRONG_CODE)
     if request.method == "POST" and form.is_valid():
         request.session.pop(PENDING_LOGIN, None)
         if not request.user.is_authenticated:
@@ -320,7 +322,9 @@ def change_password(request):
         form.save()
         # This session stays signed in; every other session of the account holds the
         # old password's hash and is signed out at its next request.
+        old_key = request.session.session_key
         update_session_auth_hash(request, form.user)
+        activity.rekeyed(request, old_key)
         messages.success(request, "Your password is changed. Other sessions are signed out.")
         return redirect("accounts:security")
     status = 429 if throttled else 400 if data is not None else 200
@@ -403,3 +407,34 @@ def set_anti_phishing_phrase(request):
         messages.success(request, "Your anti-phishing phrase is saved.")
         return redirect("accounts:security")
     return _security_page(request, phrase_form=form, status=400)
+
+
+@require_safe
+@login_required
+def account_activity(request):
+    sessions = activity.active_sessions(request.user)
+    ctx = {
+        "sign_ins": activity.recent_sign_ins(request.user),
+        "sessions": sessions,
+        "current_key": request.session.session_key,
+        "history_days": settings.SIGNIN_HISTORY_DAYS,
+    }
+    return render(request, "accounts/activity.html", ctx)
+
+
+@require_POST
+@login_required
+def sign_out_session(request, code):
+    session = get_object_or_404(UserSession, user=request.user, code=code)
+    activity.sign_out(request.user, sessions=UserSession.objects.filter(pk=session.pk))
+    messages.success(request, "That session is signed out.")
+    return redirect("accounts:activity")
+
+
+@require_POST
+@login_required
+def sign_out_other_sessions(request):
+    others = UserSession.objects.exclude(session_key=request.session.session_key)
+    count = activity.sign_out(request.user, sessions=others)
+    messages.success(request, f"Signed out {count} other session(s).")
+    return redirect("accounts:activity")

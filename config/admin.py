@@ -16,6 +16,7 @@ SECRET_FIELDS = {
     "otp_static.statictoken": {"token"},
     "apikeys.apikey": {"secret_encrypted", "public_key"},
     "sessions.session": {"session_key", "session_data"},
+    "accounts.usersession": {"session_key"},
 }
 
 

@@ -330,6 +330,8 @@ PASSWORD_RECHECK_RATE_PER_IP = env_str("PASSWORD_RECHECK_RATE_PER_IP", "20/15m")
 # "Forgot password?": each request may send an e-mail.
 PASSWORD_RESET_RATE_PER_EMAIL = env_str("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
 PASSWORD_RESET_RATE_PER_IP = env_str("PASSWORD_RESET_RATE_PER_IP", "10/h")
+# Days sign-in records are kept (manage.py prune_activity deletes older ones).
+SIGNIN_HISTORY_DAYS = env_int("SIGNIN_HISTORY_DAYS", 90)
 # Sign-up's e-mail verification: how long the link works, how often it may be resent.
 EMAIL_VERIFICATION_MAX_AGE = env_int("EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 60 * 60)
 EMAIL_VERIFICATION_RESEND_RATE = env_str("EMAIL_VERIFICATION_RESEND_RATE", "3/h")

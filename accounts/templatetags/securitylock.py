@@ -9,3 +9,11 @@ register = template.Library()
 def security_lock_notice(user):
     """The lock and when it lifts, on the Security and API Management pages."""
     return {"until": security_lock_until(user)}
+
+
+@register.filter
+def browser(user_agent: str) -> str:
+    """ "Chrome on Linux" from a User-Agent header."""
+    from accounts.activity import browser_of
+
+    return browser_of(user_agent or "")

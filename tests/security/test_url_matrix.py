@@ -31,6 +31,8 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # Another account's object is a 404 before anything else is checked.
 # remove_address: the owner's POST removes the entry (no 2FA code by design: it only
 # narrows where funds may go); the owner is the last role to ask.
+# sign_out_session is asked with a made-up session: 404 (another account's is a 404 too,
+# tests/accounts/test_activity.py); sign_out_other_sessions signs out none but this one.
 # verify_email too (400: the link is not one we signed); resend_verification sends
 # nothing to a verified account and goes back to Security.
 # password_reset_confirm is asked with a made-up link: the page says it is not valid.
@@ -67,6 +69,12 @@ accounts:change_password                GET    login  200    code   200    200  
                                         POST   login  400    code   400    400    400    400
 accounts:set_anti_phishing_phrase       GET    405    405    code   405    405    405    405
                                         POST   login  400    code   400    400    400    400
+accounts:activity                       GET    login  200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:sign_out_session               GET    405    405    code   405    405    405    405
+                                        POST   login  404    code   404    404    404    404
+accounts:sign_out_other_sessions        GET    405    405    code   405    405    405    405
+                                        POST   login  302    code   302    302    302    302
 accounts:security                       GET    login  200    code   200    200    200    200
                                         POST   405    405    code   405    405    405    405
 accounts:setup_2fa                      GET    login  200    code   setup  setup  setup  setup
@@ -243,6 +251,10 @@ def test_portal_matrix(world):
             got = token(response)
             if key in SIGNS_OUT and method == "POST":
                 clients.forget(role)
+            if key == "accounts:sign_out_other_sessions" and method == "POST":
+                for each in ROLES:  # the same accounts' other sessions are gone
+                    if each != role:
+                        clients.forget(each)
             cells += 1
             if got != expected:
                 failures.append((url, method, role, expected, got))

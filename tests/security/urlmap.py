@@ -65,6 +65,8 @@ UNNAMED = {
 def _kwargs(key: str, world) -> dict:
     own_key = {"code": world.hmac_key.code}
     sub = {"sub": world.sub.subaccount.code}
+    if key == "accounts:sign_out_session":
+        return {"code": "00000000-0000-4000-8000-000000000000"}
     if key == "accounts:verify_email":
         return {"token": "made-up-token"}
     if key == "accounts:password_reset_confirm":
