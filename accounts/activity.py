@@ -63,7 +63,8 @@ def _signed_in(sender, request, user, **kwargs):
         return
     ip = client_ip(request)
     known = SignInEvent.objects.filter(user=user, outcome=SignInEvent.Outcome.OK)
-    if known.exists() and not known.filter(ip=ip).exists():
+    # No address (a test client's login, a misconfigured proxy): nothing to compare.
+    if ip and known.exists() and not known.filter(ip=ip).exists():
         lines = [
             "Your account was signed in to from an IP address it never used before.",
             f"Browser: {browser_of(_agent(request))}",
