@@ -133,3 +133,18 @@ def test_a_modify_that_changes_nothing_sends_nothing(owner_client, owner, totp, 
         )
     )
     assert notices == []
+
+
+def test_turning_2fa_on_is_a_notice(db, sent):
+    from django_otp.oath import TOTP
+
+    from accounts.twofactor import confirm_totp_setup, new_totp_key
+    from tests.factories import UserFactory
+
+    user = UserFactory(anti_phishing_phrase=PHRASE)
+    hex_key = new_totp_key()
+    totp = TOTP(bytes.fromhex(hex_key))
+    code = str(totp.token()).zfill(6)
+    _, (on,) = sent(lambda: confirm_totp_setup(user=user, hex_key=hex_key, code=code))
+    assert "two-factor authentication was turned on" in on.subject.lower()
+    assert PHRASE in on.body and hex_key not in on.body
