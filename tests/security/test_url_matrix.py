@@ -36,6 +36,8 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # verify_email too (400: the link is not one we signed); resend_verification sends
 # nothing to a verified account and goes back to Security.
 # password_reset_confirm is asked with a made-up link: the page says it is not valid.
+# admin/login/ takes no password: staff sign in through the portal's two steps (login),
+# a signed-in trader is refused (403, not a redirect loop), verified staff go on (302).
 # The admin: non-staff are sent to its login; admin/logout/ sends them to /admin/.
 # approve: the superuser's POST approves the pending application (by design, no code:
 # the admin session is 2FA-verified).
@@ -151,8 +153,8 @@ readyz                                  GET    200    200    200    200    200  
                                         POST   405    405    405    405    405    405    405
 otpadmin:index                          GET    alogin alogin alogin alogin alogin alogin 200
                                         POST   alogin alogin alogin alogin alogin alogin 200
-otpadmin:login                          GET    200    200    200    200    200    200    302
-                                        POST   200    200    200    200    200    200    200
+otpadmin:login                          GET    login  403    403    403    403    403    302
+                                        POST   login  403    403    403    403    403    302
 otpadmin:logout                         GET    302    302    302    302    302    302    405
                                         POST   302    302    302    302    302    302    login
 otpadmin:password_change                GET    alogin alogin alogin alogin alogin alogin 200
