@@ -1,10 +1,22 @@
 import re
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
 
+from .mail import send_after_commit
 from .models import SUBACCOUNT_EMAIL_DOMAIN, User
-from .twofactor import CodeRejected, verify_code
+from .notices import send_notice
+from .securitylock import start_security_lock
+from .twofactor import CodeRejected, has_2fa, verify_code
+from .validators import plain_text
 
 USERNAME = re.compile(r"[A-Za-z0-9@.+_]+")
 
@@ -32,9 +44,18 @@ class SignupForm(UserCreationForm):
         email = self.cleaned_data["email"].strip().lower()
         if email.endswith("@" + SUBACCOUNT_EMAIL_DOMAIN):
             raise forms.ValidationError("Enter your own e-mail address.")
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail already exists.")
+        # A taken address is no form error: sign-up answers the same either way (the
+        # view mails the address's owner instead), so it tells nobody who has an account.
+        self.email_taken = User.objects.filter(email__iexact=email).exists()
         return email
+
+    def validate_unique(self):
+        # The e-mail's uniqueness is the view's answer, not a form error (see clean_email).
+        exclude = self._get_validation_exclusions() | {"email"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as error:
+            self._update_errors(error)
 
 
 class LoginForm(AuthenticationForm):
@@ -120,3 +141,111 @@ class DisableTwoFactorForm(TwoFactorForm):
 
 class SetupCodeForm(forms.Form):
     code = CodeField()
+
+
+class LockingSetPasswordForm(SetPasswordForm):
+    """Django's "set password" (the reset link's form): the security lock starts in the
+    same transaction, and the owner gets a notice."""
+
+    notice = "Your password was reset"
+
+    @transaction.atomic
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        until = start_security_lock(user=user)
+        lines = [
+            f"{self.notice}. Every session of your account was signed out.",
+            f"Withdrawals through the API are locked until {until:%Y-%m-%d %H:%M} UTC.",
+        ]
+        send_notice(user=user, subject=self.notice, lines=lines)
+        return user
+
+
+class AntiPhishingForm(TwoFactorForm):
+    phrase = forms.CharField(
+        label="Anti-phishing phrase",
+        max_length=40,
+        required=False,
+        validators=[plain_text],
+        help_text="Up to 40 characters; every e-mail we send you will show it. "
+        "Leave empty to remove it.",
+    )
+    field_order = ["phrase", "code"]
+
+
+class ChangePasswordForm(LockingSetPasswordForm):
+    notice = "Your password was changed"
+
+    """The current password, the new one twice (Django's validators), and the 2FA code
+    when 2FA is on.
+
+    The new password is checked first and, while it is refused, nothing else is: the
+    code is good once and must not be spent on a form that fails anyway. Then the
+    current password and the code are both checked, whichever is wrong, and answered
+    with one message (no password oracle for whoever holds the session). The view
+    throttles the attempts before this form runs (``password_recheck_throttled``).
+    """
+
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = CodeField()
+    field_order = ["old_password", "new_password1", "new_password2", "code"]
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.otp_device = None
+        self.needs_code = has_2fa(user)
+        if not self.needs_code:
+            del self.fields["code"]
+
+    @property
+    def wrong_message(self) -> str:
+        if self.needs_code:
+            return "The current password or the code is not right."
+        return "The current password is not right."
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned  # a field left empty or a refused new password: nothing spent
+        password_ok = self.user.check_password(cleaned["old_password"])
+        code_ok = True
+        if self.needs_code:
+            try:
+                self.otp_device = verify_code(self.user, cleaned["code"])
+            except CodeRejected:
+                code_ok = False
+        if not (password_ok and code_ok):
+            raise forms.ValidationError(self.wrong_message, code="wrong_password_or_code")
+        return cleaned
+
+
+class ForgotPasswordForm(PasswordResetForm):
+    """Django's reset form; sub-accounts never sign in, so they never get a link."""
+
+    email = forms.EmailField(
+        label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if not user.is_subaccount)
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        # Through send_after_commit, like every e-mail: a failure is one log line that
+        # names no address (Django's own would log the traceback), and the answer stays
+        # the same as for an unknown address.
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        message = EmailMessage(subject, body, from_email, [to_email])
+        send_after_commit(message.send, what="password reset")

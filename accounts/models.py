@@ -34,6 +34,12 @@ class User(AbstractUser):
     note = models.CharField(max_length=200, blank=True, validators=[plain_text])
     # A frozen sub-account keeps its keys, but the REST API refuses them.
     is_frozen = models.BooleanField(default=False)
+    # Until then no withdrawal and no key with Withdraw (accounts/securitylock.py).
+    security_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Shown in every e-mail we send, so the owner can tell ours from fakes.
+    anti_phishing_phrase = models.CharField(max_length=40, blank=True, validators=[plain_text])
+    # When the owner opened the verification link (accounts/emailverify.py); None: not yet.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -177,3 +183,42 @@ class WithdrawalAddress(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.asset.symbol} {self.address})"
+
+
+class SignInEvent(models.Model):
+    """One attempt to sign in to an account: kept SIGNIN_HISTORY_DAYS (prune_activity)."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Signed in"
+        WRONG_PASSWORD = "wrong_password", "Wrong password"
+        WRONG_CODE = "wrong_code", "Wrong 2FA code"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.outcome} {self.at:%Y-%m-%d %H:%M}"
+
+
+class UserSession(models.Model):
+    """A signed-in session of an account, as the Security page lists it. The session
+    itself is Django's (its row in django_session); signing out deletes that row."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="portal_sessions")
+    created_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} session from {self.ip}"

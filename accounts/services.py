@@ -86,6 +86,49 @@ def password_recheck_throttled(request) -> bool:
     return by_user or by_ip
 
 
+def normalised_email(raw: str) -> str:
+    """The form an e-mail address is counted under: trimmed, NFKC, case-folded."""
+    return throttle_username(raw)
+
+
+def password_reset_throttled(request) -> bool:
+    """Count this "forgot password" request; True when its address or client IP has
+    had enough.
+
+    Each request may send an e-mail: unthrottled it is a way to flood someone's inbox,
+    or to make our mail server look like a spammer's. The same answer whether or not
+    the address has an account: the throttle counts any address.
+    """
+    email = normalised_email(request.POST.get("email") or "")
+    # An empty field sends nothing and is a form error: no address to protect.
+    by_email = bool(email) and is_ratelimited(
+        request,
+        group="password-reset-email",
+        key=lambda _group, _request: email,
+        rate=settings.PASSWORD_RESET_RATE_PER_EMAIL,
+        increment=True,
+    )
+    by_ip = is_ratelimited(
+        request,
+        group="password-reset-ip",
+        key="ip",
+        rate=settings.PASSWORD_RESET_RATE_PER_IP,
+        increment=True,
+    )
+    return by_email or by_ip
+
+
+def verification_resend_throttled(request) -> bool:
+    """Count this "resend the verification link"; True when the user has had enough."""
+    return is_ratelimited(
+        request,
+        group="email-verification-resend",
+        key=lambda _group, request: str(request.user.pk),
+        rate=settings.EMAIL_VERIFICATION_RESEND_RATE,
+        increment=True,
+    )
+
+
 def login_throttled(request) -> bool:
     """Count this sign-in attempt; True when its username or client IP has had enough.
 
@@ -103,6 +146,12 @@ def login_throttled(request) -> bool:
         request, group="login-ip", key="ip", rate=settings.LOGIN_RATE_PER_IP, increment=True
     )
     return by_user or by_ip
+
+
+def set_phrase(*, user, phrase: str) -> None:
+    """Save the anti-phishing phrase every e-mail shows (empty: none)."""
+    User.objects.filter(pk=user.pk).update(anti_phishing_phrase=phrase)
+    user.anti_phishing_phrase = phrase
 
 
 def available(user, asset: Asset) -> Decimal:

@@ -20,6 +20,9 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .notices import send_notice
+from .securitylock import start_security_lock
+
 BACKUP_DEVICE_NAME = "backup"
 
 
@@ -76,6 +79,8 @@ def confirm_totp_setup(*, user, hex_key: str, code: str) -> TOTPDevice:
     # Remember the step just used, so the confirmation code can't log in a second time.
     device.last_t = totp.t()
     device.save()
+    lines = ["Two-factor authentication was turned on: signing in now needs a code as well."]
+    send_notice(user=user, subject="Two-factor authentication was turned on", lines=lines)
     return device
 
 
@@ -138,5 +143,11 @@ def backup_codes_left(user) -> int:
 
 @transaction.atomic
 def disable_2fa(user) -> None:
+    until = start_security_lock(user=user)
+    lines = [
+        "Two-factor authentication was turned off: signing in now needs only the password.",
+        f"Withdrawals through the API are locked until {until:%Y-%m-%d %H:%M} UTC.",
+    ]
+    send_notice(user=user, subject="Two-factor authentication was turned off", lines=lines)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()

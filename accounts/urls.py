@@ -6,10 +6,42 @@ app_name = "accounts"
 
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/sent/", views.signup_sent, name="signup_sent"),
+    path("accounts/verify-email/<str:token>/", views.verify_email, name="verify_email"),
+    path(
+        "accounts/security/verify-email/resend/",
+        views.resend_verification,
+        name="resend_verification",
+    ),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/login/code/", views.login_code, name="login_code"),
     path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/password/reset/", views.password_reset, name="password_reset"),
+    path("accounts/password/reset/sent/", views.password_reset_sent, name="password_reset_sent"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("accounts/password/reset/done/", views.password_reset_done, name="password_reset_done"),
     path("accounts/security/", views.security, name="security"),
+    path("accounts/security/password/", views.change_password, name="change_password"),
+    path("accounts/security/activity/", views.account_activity, name="activity"),
+    path(
+        "accounts/security/sessions/<uuid:code>/sign-out/",
+        views.sign_out_session,
+        name="sign_out_session",
+    ),
+    path(
+        "accounts/security/sessions/sign-out-others/",
+        views.sign_out_other_sessions,
+        name="sign_out_other_sessions",
+    ),
+    path(
+        "accounts/security/anti-phishing/",
+        views.set_anti_phishing_phrase,
+        name="set_anti_phishing_phrase",
+    ),
     path("accounts/security/2fa/setup/", views.setup_2fa, name="setup_2fa"),
     path("accounts/security/2fa/disable/", views.disable_2fa, name="disable_2fa"),
     path("accounts/security/backup-codes/", views.backup_codes, name="backup_codes"),

@@ -2,11 +2,13 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -15,23 +17,32 @@ from django_otp import login as otp_login
 
 from core import showonce
 
-from . import twofactor
+from . import activity, emailverify, twofactor
 from .forms import (
+    AntiPhishingForm,
+    ChangePasswordForm,
     DisableTwoFactorForm,
+    ForgotPasswordForm,
+    LockingSetPasswordForm,
     LoginCodeForm,
     LoginForm,
     SetupCodeForm,
     SignupForm,
     TwoFactorForm,
 )
-from .models import User
+from .models import SignInEvent, User, UserSession
 from .services import (
     balances_of,
     login_throttled,
     password_recheck_throttled,
+    password_reset_throttled,
+    set_phrase,
     signup_throttled,
     total_usdt,
     transfers_of,
+)
+from .services import (
+    verification_resend_throttled as emailverify_resend_throttled,
 )
 
 PENDING_LOGIN = "pending_login"
@@ -61,15 +72,33 @@ def signup(request):
     form = SignupForm(request.POST or None)
     throttled = request.method == "POST" and signup_throttled(request)
     if request.method == "POST" and not throttled and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Turn on two-factor authentication to use the API.")
-        return redirect("accounts:security")
+        # The same answer whether the address is new or taken: nobody is signed in, and
+        # the address's inbox gets either the link or word of the attempt.
+        user = None if form.email_taken else _create_account(form)
+        if user is None:
+            emailverify.send_signup_attempt(request, form.cleaned_data["email"])
+        else:
+            emailverify.send_verification(request, user)
+        return redirect("accounts:signup_sent")
     if throttled:
         # Unbound: rendering a bound form's errors would validate it (a username oracle).
         form = SignupForm(initial={k: request.POST.get(k, "") for k in ("username", "email")})
     ctx = {"form": form, "throttled": throttled}
     return render(request, "accounts/signup.html", ctx, status=429 if throttled else 200)
+
+
+def _create_account(form):
+    """The new account, or None when its address was taken a moment ago (a race)."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        return None
+
+
+@require_safe
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
 
 
 @sensitive_post_parameters("password")
@@ -136,6 +165,8 @@ def login_code(request):
         messages.info(request, "Sign in again, please: the code step timed out.")
         return redirect("accounts:login")
     form = LoginCodeForm(request.POST or None, user=user)
+    if request.method == "POST" and not form.is_valid() and "code" in form.errors:
+        activity.record(request, user, SignInEvent.Outcome.WRONG_CODE)
     if request.method == "POST" and form.is_valid():
         request.session.pop(PENDING_LOGIN, None)
         if not request.user.is_authenticated:
@@ -157,10 +188,23 @@ def logout_view(request):
 
 
 def _security_page(
-    request, *, regenerate_form=None, disable_form=None, disable_refused="", status=200
+    request,
+    *,
+    regenerate_form=None,
+    disable_form=None,
+    disable_refused="",
+    phrase_form=None,
+    status=200,
 ):
     ctx = {
+        "phrase_form": phrase_form
+        or AntiPhishingForm(
+            user=request.user,
+            auto_id="phrase_%s",
+            initial={"phrase": request.user.anti_phishing_phrase},
+        ),
         "disable_refused": disable_refused,
+        "email_verified": emailverify.email_verified(request.user),
         "has_2fa": twofactor.has_2fa(request.user),
         "backup_codes_left": twofactor.backup_codes_left(request.user),
         "regenerate_form": regenerate_form or TwoFactorForm(user=request.user, auto_id="regen_%s"),
@@ -261,3 +305,133 @@ def assets(request):
         "transfers": transfers_of(request.user),
     }
     return render(request, "accounts/assets.html", ctx)
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2", "code")
+@never_cache
+def change_password(request):
+    throttled = request.method == "POST" and password_recheck_throttled(request)
+    # A throttled attempt gets an unbound form: rendering a bound one would validate it.
+    data = request.POST if request.method == "POST" and not throttled else None
+    form = ChangePasswordForm(request.user, data)
+    if data is not None and form.is_valid():
+        form.save()
+        # This session stays signed in; every other session of the account holds the
+        # old password's hash and is signed out at its next request.
+        old_key = request.session.session_key
+        update_session_auth_hash(request, form.user)
+        activity.rekeyed(request, old_key)
+        messages.success(request, "Your password is changed. Other sessions are signed out.")
+        return redirect("accounts:security")
+    status = 429 if throttled else 400 if data is not None else 200
+    ctx = {"form": form, "throttled": throttled}
+    return render(request, "accounts/change_password.html", ctx, status=status)
+
+
+_password_reset = auth_views.PasswordResetView.as_view(
+    form_class=ForgotPasswordForm,
+    template_name="accounts/password_reset.html",
+    email_template_name="accounts/email/password_reset.txt",
+    subject_template_name="accounts/email/password_reset_subject.txt",
+    success_url=reverse_lazy("accounts:password_reset_sent"),
+)
+
+
+@never_cache
+def password_reset(request):
+    """ "Forgot password?": Django's flow, throttled per address and per IP.
+
+    Django answers a known and an unknown address alike (a redirect to the "sent"
+    page); a throttled request gets the same words whatever the address.
+    """
+    if request.method == "POST" and password_reset_throttled(request):
+        ctx = {"form": ForgotPasswordForm(), "throttled": True}
+        return render(request, "accounts/password_reset.html", ctx, status=429)
+    return _password_reset(request)
+
+
+password_reset_sent = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_sent.html"
+)
+# Django's: the link's token moves from the URL into the session at once (no Referer
+# leaks it), works once, and expires (PASSWORD_RESET_TIMEOUT). Nobody is signed in by
+# it: the user signs in with the new password and then the 2FA code.
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="accounts/password_reset_confirm.html",
+    form_class=LockingSetPasswordForm,
+    success_url=reverse_lazy("accounts:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+
+
+@never_cache
+def verify_email(request, token):
+    """The sign-up e-mail's link: a page with a button; its POST verifies the address."""
+    try:
+        user = emailverify.user_for_link(token)
+    except emailverify.LinkRefused as refused:
+        status = 400 if str(refused) == "malformed" else 200
+        return render(request, "accounts/verify_email.html", {"valid": False}, status=status)
+    if request.method == "POST":
+        emailverify.mark_verified(user)
+        messages.success(request, "Your e-mail address is verified.")
+        return redirect("accounts:security" if request.user == user else "accounts:login")
+    return render(request, "accounts/verify_email.html", {"valid": True})
+
+
+@require_POST
+@login_required
+def resend_verification(request):
+    if emailverify_resend_throttled(request):
+        messages.error(request, "Too many e-mails asked for. Wait an hour and try again.")
+        return _security_page(request, status=429)
+    if not emailverify.email_verified(request.user):
+        emailverify.send_verification(request, request.user)
+    messages.info(request, f"We sent a new link to {request.user.email}.")
+    return redirect("accounts:security")
+
+
+@require_POST
+@login_required
+@sensitive_post_parameters("code")
+def set_anti_phishing_phrase(request):
+    form = AntiPhishingForm(request.POST, user=request.user, auto_id="phrase_%s")
+    if form.is_valid():
+        set_phrase(user=request.user, phrase=form.cleaned_data["phrase"])
+        messages.success(request, "Your anti-phishing phrase is saved.")
+        return redirect("accounts:security")
+    return _security_page(request, phrase_form=form, status=400)
+
+
+@require_safe
+@login_required
+def account_activity(request):
+    sessions = activity.active_sessions(request.user)
+    ctx = {
+        "sign_ins": activity.recent_sign_ins(request.user),
+        "sessions": sessions,
+        "current_key": request.session.session_key,
+        "history_days": settings.SIGNIN_HISTORY_DAYS,
+    }
+    return render(request, "accounts/activity.html", ctx)
+
+
+@require_POST
+@login_required
+def sign_out_session(request, code):
+    session = get_object_or_404(UserSession, user=request.user, code=code)
+    activity.sign_out(request.user, sessions=UserSession.objects.filter(pk=session.pk))
+    messages.success(request, "That session is signed out.")
+    return redirect("accounts:activity")
+
+
+@require_POST
+@login_required
+def sign_out_other_sessions(request):
+    others = UserSession.objects.exclude(session_key=request.session.session_key)
+    count = activity.sign_out(request.user, sessions=others)
+    messages.success(request, f"Signed out {count} other session(s).")
+    return redirect("accounts:activity")

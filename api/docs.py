@@ -83,6 +83,14 @@ def error_codes() -> list[tuple[int, str, str, str]]:
             "Add the address under Security → Address Management.",
         ),
         (
+            403,
+            "security_lock",
+            "A withdrawal within 24 hours of a password reset or change, or of 2FA turned "
+            "off (a sub-account: of its main account's). The message gives the time it "
+            "lifts; Retry-After, the seconds until then.",
+            "Wait until then. If you made no such change, secure your account at once.",
+        ),
+        (
             404,
             "not_found",
             "No such endpoint, or no order of this account with this id.",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.addressbook import address_management_on, in_address_book
 from accounts.models import Asset, Balance, User
 from accounts.money import AmountRefused, check_amount, format_amount, usdt_value
+from accounts.securitylock import security_lock_until
 from accounts.services import InsufficientBalance, debit
 from api import auth
 from apikeys.models import ApiKey
@@ -35,6 +36,14 @@ class AddressNotWhitelisted(Exception):
 
 class KeyNoLongerAllowed(Exception):
     """The key was deleted or lost Withdraw, or its account or main account was frozen."""
+
+
+class SecurityLocked(Exception):
+    """The account (or its main account) is under the security lock until ``until``."""
+
+    def __init__(self, until: datetime):
+        super().__init__(until.isoformat())
+        self.until = until
 
 
 class OrderNotOpen(Exception):
@@ -153,6 +162,8 @@ def withdraw(
         owner.parent = owners.get(account.parent_id)
     if owner is None or not still_allowed.exists() or auth.owner_refusal(owner) is not None:
         raise KeyNoLongerAllowed
+    if until := security_lock_until(owner, now=now):
+        raise SecurityLocked(until)
     balance = Balance.objects.select_for_update().filter(user=account, asset=asset).first()
     if balance is None:
         raise InsufficientBalance(Decimal(0))

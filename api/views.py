@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -292,6 +293,15 @@ def withdraw(request):
     except services.KeyNoLongerAllowed:
         return error_response(
             403, "permission_denied", "This API key may no longer withdraw: it was just changed."
+        )
+    except services.SecurityLocked as locked:
+        seconds = max(1, int((locked.until - timezone.now()).total_seconds()))
+        return error_response(
+            403,
+            "security_lock",
+            "Withdrawals are locked for 24 hours after a password or 2FA change: "
+            f"until {locked.until.isoformat()}.",
+            headers={"Retry-After": str(seconds)},
         )
     except services.AmountRefused as refused:
         raise validation.refused_amount(refused) from None

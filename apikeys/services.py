@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.mail import send_after_commit
+from accounts.notices import phrase_of
+from accounts.securitylock import withdraw_key_refusal
 
 from . import keys
 from .models import ApiKey, AuditEvent
@@ -65,9 +67,10 @@ def key_refusals(
 ) -> list[KeyRefused]:
     """Every rule a new key (``apikey`` None) or a change to ``apikey`` breaks.
 
-    The key limit (new keys only), a unique alias per owner (case-insensitive), and
-    Withdraw only with a whitelist. The form asks this before it spends the 2FA code;
-    the service asks again under the owner's row lock, where the answer holds. An
+    The key limit (new keys only), a unique alias per owner (case-insensitive),
+    Withdraw only with a whitelist, and no Withdraw given during a security lock. The
+    form asks this before it spends the 2FA code; the service asks again under the
+    owner's row lock, where the answer holds. An
     ``alias`` or ``whitelist`` of None (the form found it invalid already) is not asked.
     """
     refusals = []
@@ -83,6 +86,10 @@ def key_refusals(
             )
     if can_withdraw and whitelist is not None and not whitelist:
         refusals.append(KeyRefused(WITHDRAW_NEEDS_WHITELIST, field="can_withdraw"))
+    had_withdraw = bool(apikey and apikey.can_withdraw)
+    locked = withdraw_key_refusal(owner, had_withdraw=had_withdraw, wants_withdraw=can_withdraw)
+    if locked:
+        refusals.append(KeyRefused(locked, field="can_withdraw"))
     return refusals
 
 
@@ -226,6 +233,8 @@ def modify_key(
             now=now,
             changes=changes,
         )
+        template = "apikeys/email/key_modified.txt"
+        _notify(owner, actor, template, apikey=apikey, changes=changes, ip=ip, now=now)
     return changes
 
 
@@ -344,7 +353,7 @@ def _notify(owner, actor, template: str, **ctx) -> None:
     recipients = sorted({user.email for user in (manager, actor) if user.email})
     if not recipients:
         return
-    ctx.update(owner=owner, actor=actor)
+    ctx.update(owner=owner, actor=actor, phrase=phrase_of(owner))
     subject, _, body = render_to_string(template, ctx).strip().partition("\n")
     send_after_commit(
         lambda: send_mail(subject.strip(), body.strip() + "\n", None, recipients), what=template

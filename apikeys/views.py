@@ -24,6 +24,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import code_confirmed
+from accounts.emailverify import email_verified
 from accounts.twofactor import has_2fa
 from core import showonce
 from core.net import client_ip
@@ -71,6 +72,8 @@ def get_key_or_404(owner, key_code) -> ApiKey:
 def creation_blockers(*, actor, owner, has_2fa: bool, approved: bool, key_count: int):
     """What stands between ``actor`` and a new key for ``owner``: a list of reasons."""
     blockers = []
+    if not email_verified(owner):
+        blockers.append("email")
     if not has_2fa:
         blockers.append("2fa")
     if not approved:

@@ -2,10 +2,14 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models.constants import LOOKUP_SEP
-from django.shortcuts import render
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp.admin import OTPAdminSite
 
-from accounts.services import login_throttled, password_recheck_throttled
+from accounts.services import password_recheck_throttled
+from accounts.twofactor import has_2fa
 
 # Secret and key-material fields, by model. No admin accepts a lookup that reaches
 # one (see NoSecretLookups); tests/security/test_admin_secret_lookups.py fails on a
@@ -16,6 +20,7 @@ SECRET_FIELDS = {
     "otp_static.statictoken": {"token"},
     "apikeys.apikey": {"secret_encrypted", "public_key"},
     "sessions.session": {"session_key", "session_data"},
+    "accounts.usersession": {"session_key"},
 }
 
 
@@ -82,11 +87,32 @@ class PortalAdminSite(OTPAdminSite):
         super().register(model_or_iterable, admin_class, **options)
 
     def login(self, request, extra_context=None):
-        # The same throttle as the portal's login: staff passwords are worth more.
-        if request.method == "POST" and login_throttled(request):
-            ctx = {**self.each_context(request), "title": "Too many attempts"}
-            return render(request, "admin/login_throttled.html", ctx, status=429)
-        return super().login(request, extra_context)
+        """Staff sign in through the portal's two steps (password, then code), with its
+        throttles: one form per step, no device drop-down. This page takes no password.
+
+        django-otp's own admin login asked for the device only after a first failed
+        try; the portal's code step knows the user's one authenticator already.
+        """
+        target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            target = reverse("admin:index", current_app=self.name)
+        query = urlencode({"next": target})
+        user = request.user
+        if not user.is_authenticated:
+            return redirect(f"{reverse('accounts:login')}?{query}")
+        if not user.is_staff:
+            ctx = {
+                **self.each_context(request),
+                "title": "No access",
+                "refusal": "This account has no access to the back office.",
+            }
+            return render(request, "admin/login_throttled.html", ctx, status=403)
+        if user.is_verified():
+            return HttpResponseRedirect(target)
+        if has_2fa(user):
+            return redirect(f"{reverse('accounts:login_code')}?{query}")
+        messages.info(request, "Turn on two-factor authentication to use the back office.")
+        return redirect("accounts:security")
 
     def password_change(self, request, extra_context=None):
         # The old password is a re-check like the portal's: throttled per user and IP.

@@ -337,6 +337,16 @@ SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "20/h")
 # A signed-in user typing their password again (turning 2FA off): per user, per IP.
 PASSWORD_RECHECK_RATE_PER_USER = env_str("PASSWORD_RECHECK_RATE_PER_USER", "5/15m")
 PASSWORD_RECHECK_RATE_PER_IP = env_str("PASSWORD_RECHECK_RATE_PER_IP", "20/15m")
+# "Forgot password?": each request may send an e-mail.
+PASSWORD_RESET_RATE_PER_EMAIL = env_str("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
+PASSWORD_RESET_RATE_PER_IP = env_str("PASSWORD_RESET_RATE_PER_IP", "10/h")
+# Days sign-in records are kept (manage.py prune_activity deletes older ones).
+SIGNIN_HISTORY_DAYS = env_int("SIGNIN_HISTORY_DAYS", 90)
+# Sign-up's e-mail verification: how long the link works, how often it may be resent.
+EMAIL_VERIFICATION_MAX_AGE = env_int("EMAIL_VERIFICATION_MAX_AGE", 3 * 24 * 60 * 60)
+EMAIL_VERIFICATION_RESEND_RATE = env_str("EMAIL_VERIFICATION_RESEND_RATE", "3/h")
+# Seconds a reset link works (it also stops working once used or after a sign-in).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
 
 # --- Paper orders ----------------------------------------------------------
 # The value (price × quantity, in USDT) an order may have.

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from accounts.emailverify import UNVERIFIED_MESSAGE, email_verified
 from accounts.mail import send_after_commit
 from accounts.services import balance_usdt
 
@@ -148,6 +149,8 @@ def refusal_reason(user, latest: Application | None, *, today: date | None = Non
     """Why ``user`` may not apply today, or None when it may."""
     if user.is_subaccount:
         return "Sub-accounts are covered by their parent account's approval."
+    if not email_verified(user):
+        return UNVERIFIED_MESSAGE
     if latest is None:
         return None
     if latest.status == Application.Status.PENDING:
@@ -213,6 +216,8 @@ def application_panel(user, *, form=None, today: date | None = None) -> dict:
         "approved": approved,
         "state": "subaccount" if user.is_subaccount else (latest.status if latest else "none"),
         "can_apply": refusal is None,
+        "refusal": refusal,
+        "unverified_email": refusal == UNVERIFIED_MESSAGE,
         "reapply_on": reapply_on(latest) if latest else None,
         "threshold_usdt": settings.REVIEW_FAST_TRACK_THRESHOLD_USDT,
         "fast_track_days": settings.REVIEW_FAST_TRACK_BUSINESS_DAYS,

@@ -22,6 +22,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"trader{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password(PASSWORD)
+    # An account as it is once its owner opened the sign-up e-mail's link.
+    email_verified_at = factory.LazyFunction(timezone.now)
 
 
 class SubaccountFactory(UserFactory):

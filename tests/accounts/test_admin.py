@@ -14,29 +14,38 @@ def test_admin_refuses_a_superuser_whose_session_has_no_2fa(client, db):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_admin_login_without_otp_token_is_refused(client, db):
+def test_staff_sign_in_to_the_admin_through_the_portals_two_steps(client, db, totp):
     admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
-    response = client.post(
-        "/admin/login/?next=/admin/", {"username": admin.username, "password": PASSWORD}
+    to_login = client.get("/admin/login/?next=/admin/")
+    assert to_login["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+    # One form per step: the password, then the code; no device drop-down, no
+    # "Please select a device" on the first try.
+    page = client.get(to_login["Location"]).content.decode()
+    assert "otp_device" not in page
+    step = client.post(
+        "/accounts/login/", {"username": admin.username, "password": PASSWORD, "next": "/admin/"}
     )
-    assert response.status_code == 200
-    assert client.get("/admin/").status_code == 302
-
-
-def test_admin_login_with_password_and_code_gets_in(client, db, totp):
-    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
-    device_id = admin.totpdevice_set.get().persistent_id
-    response = client.post(
-        "/admin/login/?next=/admin/",
-        {
-            "username": admin.username,
-            "password": PASSWORD,
-            "otp_device": device_id,
-            "otp_token": totp.code(admin),
-        },
-    )
-    assert response.status_code == 302
+    assert step["Location"] == "/accounts/login/code/?next=%2Fadmin%2F"
+    assert client.get("/admin/").status_code == 302, "the password alone opens nothing"
+    done = client.post(step["Location"], {"code": totp.code(admin), "next": "/admin/"})
+    assert done["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_admin_login_page_takes_no_password(client, db):
+    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post("/admin/login/", {"username": admin.username, "password": PASSWORD})
+    assert response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_signed_in_trader_is_refused_the_admin_without_a_loop(owner_client):
+    assert owner_client.get("/admin/login/?next=/admin/").status_code == 403
+
+
+def test_an_off_site_next_is_replaced_by_the_admin_index(client, db):
+    response = client.get("/admin/login/?next=https://evil.example/")
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
 
 
 def test_admin_hides_totp_secrets(db):
@@ -47,17 +56,6 @@ def test_admin_hides_totp_secrets(db):
     assert device.key not in html
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
     assert device.key not in client.get("/admin/otp_totp/totpdevice/").content.decode()
-
-
-def test_admin_login_is_rate_limited_like_the_portals(client, db, settings):
-    settings.LOGIN_RATE_PER_USERNAME = "3/m"
-    admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
-    for _ in range(3):
-        client.post("/admin/login/", {"username": admin.username, "password": "wrong"})
-    response = client.post("/admin/login/", {"username": admin.username, "password": PASSWORD})
-    assert response.status_code == 429
-    # Throttled before the password is checked: nothing tells whether it was right.
-    assert "OTP" not in response.content.decode()
 
 
 def test_the_admin_password_change_is_a_throttled_password_recheck(db, settings, monkeypatch):

@@ -1,26 +1,36 @@
+import re
+
 import pytest
+from django.core import mail
+from django.test import Client
 
 from accounts.models import User
 from tests.factories import UserFactory
 
 
-def test_signup_creates_account_with_argon2_hash_and_signs_in(client, db, settings):
+def test_signup_creates_account_with_argon2_hash_and_asks_to_verify_the_email(
+    client, db, settings, django_capture_on_commit_callbacks
+):
     settings.PASSWORD_HASHERS = ["accounts.hashers.PortalArgon2PasswordHasher"]
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "username": "alice",
-            "email": "Alice@Example.com",
-            "password1": "a long and unusual pass phrase",
-            "password2": "a long and unusual pass phrase",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "username": "alice",
+                "email": "Alice@Example.com",
+                "password1": "a long and unusual pass phrase",
+                "password2": "a long and unusual pass phrase",
+            },
+        )
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/security/"
+    assert response["Location"] == "/accounts/signup/sent/"
     user = User.objects.get(username="alice")
     assert user.email == "alice@example.com"
     assert user.password.startswith("argon2$")
-    assert client.get("/assets/").status_code == 200
+    assert user.email_verified_at is None
+    (message,) = mail.outbox
+    assert message.to == ["alice@example.com"]
+    assert "/accounts/verify-email/" in message.body
 
 
 def test_signup_refuses_weak_password_and_keeps_what_was_typed(client, db):
@@ -34,18 +44,23 @@ def test_signup_refuses_weak_password_and_keeps_what_was_typed(client, db):
     assert 'value="bob@example.com"' in response.content.decode()
 
 
-def test_signup_refuses_an_email_already_registered_whatever_its_case(client, owner):
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "username": "copycat",
-            "email": owner.email.upper(),
-            "password1": "a long and unusual pass phrase",
-            "password2": "a long and unusual pass phrase",
-        },
-    )
-    assert "already exists" in response.content.decode()
+def test_signup_answers_the_same_for_a_new_and_a_taken_email_and_mails_the_taken_one(
+    db, owner, django_capture_on_commit_callbacks
+):
+    answers = []
+    for username, email in (("newcomer", "newcomer@example.com"), ("copycat", owner.email.upper())):
+        client = Client()
+        with django_capture_on_commit_callbacks(execute=True):
+            posted = client.post("/accounts/signup/", signup_form(username, email))
+        page = client.get(posted["Location"])
+        answers.append((posted.status_code, posted["Location"], CSRF.sub(b"", page.content)))
+    assert answers[0] == answers[1]
     assert not User.objects.filter(username="copycat").exists()
+    verify, tried = mail.outbox
+    assert verify.to == ["newcomer@example.com"]
+    assert tried.to == [owner.email]
+    assert "tried to sign up" in tried.body
+    assert "/accounts/verify-email/" not in tried.body
 
 
 def signup_data(**overrides):
@@ -125,3 +140,6 @@ def test_signup_is_throttled_per_client_ip(client, db, settings):
         "/accounts/signup/", signup_form("other", "other@example.com"), REMOTE_ADDR="192.0.2.9"
     )
     assert other.status_code == 302
+
+
+CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')

@@ -267,3 +267,27 @@ def test_a_freeze_after_authenticating_debits_nothing(api, monkeypatch, frozen):
     assert (response.status_code, error_code(response)) == (403, "permission_denied")
     assert balance(sub) == Decimal("100")
     assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("whose", ["account", "parent"])
+def test_withdrawal_during_the_security_lock_is_403_security_lock_with_when_it_lifts(api, whose):
+    from accounts.securitylock import start_security_lock
+    from tests.factories import SubaccountFactory, UserFactory
+
+    if whose == "account":
+        key = withdraw_key()
+        locked = key.user
+    else:
+        locked = UserFactory()
+        key = withdraw_key(user=SubaccountFactory(parent=locked, username=f"{locked.username}-s"))
+    usdt(key.user, "100")
+    until = start_security_lock(user=locked)
+    body = {"asset": "USDT", "amount": "1", "address": ADDRESS}
+    response = api.post(key, "/api/v1/withdrawals", body)
+    assert response.status_code == 403
+    assert error_code(response) == "security_lock"
+    assert until.isoformat() in response.json()["error"]["message"]
+    assert 0 < int(response["Retry-After"]) <= 24 * 3600
+    assert balance(key.user) == Decimal("100")
+    assert not Withdrawal.objects.exists()

@@ -1,7 +1,9 @@
 """A new trader signs up, turns on 2FA, signs back in with a code, and sees their assets."""
 
 import base64
+import re
 
+from django.core import mail
 from django_otp.oath import totp as oath_totp
 from playwright.sync_api import expect
 
@@ -23,8 +25,22 @@ def test_signup_enable_2fa_log_out_and_back_in_with_code(page, totp):
     page.get_by_label("Password", exact=True).fill("a long and unusual pass phrase")
     page.get_by_label("Password confirmation").fill("a long and unusual pass phrase")
     page.get_by_role("button", name="Create Account").click()
+    expect(page.get_by_role("heading", name="Check Your E-mail")).to_be_visible()
+    screenshot(page, "signup-sent")
+
+    # The e-mail's link (read from the test outbox), then its button.
+    (message,) = mail.outbox
+    link = re.search(r"https?://\S+/accounts/verify-email/\S+/", message.body).group(0)
+    page.goto(link)
+    screenshot(page, "verify-email")
+    page.get_by_role("button", name="Verify my e-mail").click()
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("a long and unusual pass phrase")
+    page.get_by_role("button", name="Log In").click()
+    page.goto("/accounts/security/")
 
     expect(page.get_by_role("heading", name="Security")).to_be_visible()
+    expect(page.get_by_test_id("email-unverified")).to_have_count(0)
     screenshot(page, "security-2fa-off")
     page.get_by_role("link", name="Enable").click()
     expect(page.locator(".qr svg")).to_be_visible()

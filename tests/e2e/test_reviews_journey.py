@@ -40,15 +40,18 @@ def log_in(page, user, totp):
 
 
 def log_in_to_admin(page, user, totp):
-    # django-otp's admin login asks for the device once the password is known.
+    # The portal's two steps, one form each: the password, then the code.
     page.goto("/admin/")
-    page.get_by_label("Username:").fill(user.username)
-    page.get_by_label("Password:").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Password:").fill(PASSWORD)
-    page.get_by_label("OTP Device:").select_option(label="Google Authenticator")
-    page.get_by_label("OTP Token:").fill(totp.code(user))
-    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Log In")).to_be_visible()
+    screenshot(page, f"admin-login-password-{page.viewport_size['width']}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log In").click()
+    expect(page.get_by_role("heading", name="Security Verification")).to_be_visible()
+    assert page.locator("select").count() == 0, "no device drop-down"
+    screenshot(page, f"admin-login-code-{page.viewport_size['width']}")
+    page.get_by_label("Authentication code").fill(totp.code(user))
+    page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("link", name="Applications")).to_be_visible()
 
 

@@ -24,6 +24,7 @@ SECRETISH = re.compile(r"key|secret|token|password|seed|private|pem|session|otp"
 NOT_SECRET = {
     "accounts.user.apikeys": "a relation to the user's keys",
     "accounts.user.totpdevice": "a relation to the device, whose key is secret",
+    "accounts.user.portal_sessions": "a relation to the sessions list, whose key is secret",
     "apikeys.apikey.api_key": "the key's public identifier, sent with every request",
     "apikeys.apikey.key_type": "HMAC or Ed25519",
     "apikeys.apikey.user_supplied_key": "whether the trader brought the public key",

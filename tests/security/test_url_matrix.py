@@ -31,6 +31,13 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # Another account's object is a 404 before anything else is checked.
 # remove_address: the owner's POST removes the entry (no 2FA code by design: it only
 # narrows where funds may go); the owner is the last role to ask.
+# sign_out_session is asked with a made-up session: 404 (another account's is a 404 too,
+# tests/accounts/test_activity.py); sign_out_other_sessions signs out none but this one.
+# verify_email too (400: the link is not one we signed); resend_verification sends
+# nothing to a verified account and goes back to Security.
+# password_reset_confirm is asked with a made-up link: the page says it is not valid.
+# admin/login/ takes no password: staff sign in through the portal's two steps (login),
+# a signed-in trader is refused (403, not a redirect loop), verified staff go on (302).
 # The admin: non-staff are sent to its login; admin/logout/ sends them to /admin/.
 # approve: the superuser's POST approves the pending application (by design, no code:
 # the admin session is 2FA-verified).
@@ -40,12 +47,36 @@ url                                     method anon   no2fa  unver  owner  other
                                         POST   302    302    code   302    302    302    302
 accounts:signup                         GET    200    302    code   302    302    302    302
                                         POST   200    302    code   302    302    302    302
+accounts:signup_sent                    GET    200    200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:verify_email                   GET    400    400    code   400    400    400    400
+                                        POST   400    400    code   400    400    400    400
+accounts:resend_verification            GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   setup  setup  setup  setup
 accounts:login                          GET    200    200    code   302    302    302    302
                                         POST   200    200    code   302    302    302    302
 accounts:login_code                     GET    login  302    200    302    302    302    302
                                         POST   login  302    200    302    302    302    302
 accounts:logout                         GET    405    405    405    405    405    405    405
                                         POST   login  login  login  login  login  login  login
+accounts:password_reset                 GET    200    200    code   200    200    200    200
+                                        POST   200    200    code   200    200    200    200
+accounts:password_reset_sent            GET    200    200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:password_reset_confirm         GET    200    200    code   200    200    200    200
+                                        POST   200    200    code   200    200    200    200
+accounts:password_reset_done            GET    200    200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:change_password                GET    login  200    code   200    200    200    200
+                                        POST   login  400    code   400    400    400    400
+accounts:set_anti_phishing_phrase       GET    405    405    code   405    405    405    405
+                                        POST   login  400    code   400    400    400    400
+accounts:activity                       GET    login  200    code   200    200    200    200
+                                        POST   405    405    code   405    405    405    405
+accounts:sign_out_session               GET    405    405    code   405    405    405    405
+                                        POST   login  404    code   404    404    404    404
+accounts:sign_out_other_sessions        GET    405    405    code   405    405    405    405
+                                        POST   login  302    code   302    302    302    302
 accounts:security                       GET    login  200    code   200    200    200    200
                                         POST   405    405    code   405    405    405    405
 accounts:setup_2fa                      GET    login  200    code   setup  setup  setup  setup
@@ -124,8 +155,8 @@ readyz                                  GET    200    200    200    200    200  
                                         POST   405    405    405    405    405    405    405
 otpadmin:index                          GET    alogin alogin alogin alogin alogin alogin 200
                                         POST   alogin alogin alogin alogin alogin alogin 200
-otpadmin:login                          GET    200    200    200    200    200    200    302
-                                        POST   200    200    200    200    200    200    200
+otpadmin:login                          GET    login  403    403    403    403    403    302
+                                        POST   login  403    403    403    403    403    302
 otpadmin:logout                         GET    302    302    302    302    302    302    405
                                         POST   302    302    302    302    302    302    login
 otpadmin:password_change                GET    alogin alogin alogin alogin alogin alogin 200
@@ -224,6 +255,10 @@ def test_portal_matrix(world):
             got = token(response)
             if key in SIGNS_OUT and method == "POST":
                 clients.forget(role)
+            if key == "accounts:sign_out_other_sessions" and method == "POST":
+                for each in ROLES:  # the same accounts' other sessions are gone
+                    if each != role:
+                        clients.forget(each)
             cells += 1
             if got != expected:
                 failures.append((url, method, role, expected, got))

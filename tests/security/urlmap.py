@@ -65,6 +65,12 @@ UNNAMED = {
 def _kwargs(key: str, world) -> dict:
     own_key = {"key_code": world.hmac_key.code}
     sub = {"sub_code": world.sub.subaccount.code}
+    if key == "accounts:sign_out_session":
+        return {"code": "00000000-0000-4000-8000-000000000000"}
+    if key == "accounts:verify_email":
+        return {"token": "made-up-token"}
+    if key == "accounts:password_reset_confirm":
+        return {"uidb64": "MQ", "token": "made-up-token"}
     if key == "accounts:remove_address":
         return {"code": world.address.code}
     if key.startswith("subaccounts:apikey_"):
