@@ -116,8 +116,13 @@ def test_replay_guard_is_per_key(api, frozen_clock):
 def test_replay_guard_holds_after_hundreds_of_other_requests(api, key, frozen_clock, settings):
     # A cache that evicts early (local memory keeps 300 entries by default) would
     # forget the first request and let its replay through.
+    # The widest window: the guard then remembers each request for a minute of real
+    # time, which 400 requests on a busy machine can't outlast (the clock is frozen, the
+    # cache's expiry is not).
     settings.APIKEY_RATE_LIMIT_PER_MINUTE = 10_000
-    assert api.get(key, "/api/v1/key", timestamp=frozen_clock.ms).status_code == 200
+    first = {"timestamp": frozen_clock.ms, "recv_window": 60_000}
+    assert api.get(key, "/api/v1/key", **first).status_code == 200
     for i in range(1, 400):
-        assert api.get(key, "/api/v1/key", timestamp=frozen_clock.ms - i).status_code == 200
-    assert error_code(api.get(key, "/api/v1/key", timestamp=frozen_clock.ms)) == "replayed_request"
+        other = {"timestamp": frozen_clock.ms - i, "recv_window": 60_000}
+        assert api.get(key, "/api/v1/key", **other).status_code == 200
+    assert error_code(api.get(key, "/api/v1/key", **first)) == "replayed_request"
