@@ -1,5 +1,6 @@
 """The migration to integer units carries existing money over exactly, on either database."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
@@ -17,16 +18,16 @@ def test_existing_balances_orders_and_withdrawals_are_carried_over_exactly():
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
+    # The seeded assets, as the data migration made them: a transactional test before
+    # this one may have flushed them.
+    importlib.import_module("accounts.migrations.0002_seed_assets").seed_assets(old, None)
     user = old.get_model("accounts", "User").objects.create(username="legacy", email="l@e.x")
     asset = old.get_model("accounts", "Asset").objects.create(
         symbol="OLD", name="Old coin", usdt_price=Decimal("12345.123456")
     )
     OldBalance = old.get_model("accounts", "Balance")
     OldBalance.objects.create(user=user, asset=asset, amount=Decimal("1234567.12345678"))
-    # Not the seeded ETH: a transactional test before this one may have flushed it.
-    eth, _ = old.get_model("accounts", "Asset").objects.get_or_create(
-        symbol="ETH", defaults={"name": "Ethereum", "usdt_price": Decimal("3000")}
-    )
+    eth = old.get_model("accounts", "Asset").objects.get(symbol="ETH")
     # What SQL float arithmetic left behind (1.024 - 0.6144): kept as the nearest unit.
     OldBalance.objects.create(user=user, asset=eth, amount=Decimal("0.409600000000001"))
     old.get_model("api", "Order").objects.create(
