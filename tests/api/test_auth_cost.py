@@ -1,6 +1,7 @@
 """What authentication costs: a constant, small number of queries, and no password hasher."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import hashers
 
 from accounts.models import Asset
@@ -43,3 +44,18 @@ def test_no_password_hasher_runs_on_the_api_path(api, monkeypatch):
     monkeypatch.setattr(hashers, "get_hasher", forbidden)
     assert api.get(key, "/api/v1/key").status_code == 200
     assert api.get(key, "/api/v1/account").status_code == 200
+
+
+redis_only = pytest.mark.skipif(
+    "redis" not in settings.CACHES["default"]["BACKEND"].lower(), reason="the Redis stack only"
+)
+
+
+@redis_only
+def test_a_signed_request_builds_no_redis_client(api, redis_calls):
+    key = ApiKeyFactory()
+    api.get(key, "/api/v1/key")
+    redis_calls["clients"] = redis_calls["round_trips"] = 0
+    assert api.get(key, "/api/v1/key").status_code == 200
+    assert redis_calls["round_trips"] > 0  # the counter sees the cache's traffic
+    assert redis_calls["clients"] == 0
