@@ -29,3 +29,16 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def script(self, lua: str):
+        """``run(keys, args)``: ``lua`` run in Redis in one round trip (EVALSHA, EVAL
+        once when Redis has not seen it), on cache keys named as the cache names them."""
+        client = self._cache.get_client(write=True)
+        compiled = client.register_script(lua)
+
+        def run(keys, args):
+            return compiled(
+                keys=[self.make_and_validate_key(k) if k else "" for k in keys], args=args
+            )
+
+        return run

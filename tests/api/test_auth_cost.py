@@ -59,3 +59,27 @@ def test_a_signed_request_builds_no_redis_client(api, redis_calls):
     assert api.get(key, "/api/v1/key").status_code == 200
     assert redis_calls["round_trips"] > 0  # the counter sees the cache's traffic
     assert redis_calls["clients"] == 0
+
+
+@redis_only
+@pytest.mark.parametrize("ed25519", [False, True], ids=["hmac", "ed25519"])
+def test_a_signed_request_costs_at_most_two_redis_round_trips(api, redis_calls, ed25519):
+    # The failure budget before the database; replay guard, rate limit and usage after
+    # the signature, in one script.
+    key = ApiKeyFactory(ed25519=ed25519)
+    api.get(key, "/api/v1/key")
+    for _ in range(3):
+        redis_calls["round_trips"] = 0
+        assert api.get(key, "/api/v1/key").status_code == 200
+        assert redis_calls["round_trips"] <= 2
+
+
+@redis_only
+def test_the_first_request_of_a_key_also_stays_within_two_round_trips_and_its_writes(
+    api, redis_calls, django_assert_max_num_queries
+):
+    key = ApiKeyFactory()
+    with django_assert_max_num_queries(5):
+        assert api.get(key, "/api/v1/key").status_code == 200
+    # The usage flush reads the hour's counters once a minute: a few more, once.
+    assert redis_calls["round_trips"] <= 8
