@@ -29,14 +29,16 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
+from django.utils import timezone
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
 from apikeys import keys
 from apikeys.models import ApiKey, AuditEvent
-from apikeys.usage import record_request
+from apikeys.usage import after_counted
 from core.net import client_ip
 
+from . import gate
 from .errors import ApiError, error_response, invalid_request
 
 HEADER_API_KEY = "X-API-KEY"
@@ -73,6 +75,7 @@ class Authenticated:
     account: object
     ip: str
     rate_headers: dict = field(default_factory=dict)
+    admission: gate.Admission | None = None
 
 
 # --- The payload ---------------------------------------------------------------------
@@ -201,8 +204,21 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
                 "have a tool to test a signature.",
                 headers=_failed(request, ip),
             )
+        # Decided before the cache is asked, so that one round trip (api/gate.py) can
+        # count an accepted request in the usage figures; refused in the order below.
+        refused = _key_state_refusal(apikey, server_ms, ip, permission)
         # Only after the signature: nobody but the key holder can spend a replay slot.
-        if not _first_use(apikey, payload, ts, recv_window, server_ms):
+        slot, slot_seconds = _replay_slot(apikey, payload, ts, recv_window, server_ms)
+        admission = gate.admit(
+            request,
+            apikey_pk=apikey.pk,
+            slot=slot,
+            slot_seconds=slot_seconds,
+            ip=ip,
+            count=refused is None,
+            now=timezone.now(),
+        )
+        if not admission.first_use:
             # A replay spends the address's failure budget, not the key's own limit: a
             # captured request resent in a loop must not lock the key's owner out.
             _failed(request, ip)
@@ -210,19 +226,18 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
                 401,
                 "replayed_request",
                 "This exact request was already received; sign it anew.",
-                headers=_rate_headers(_key_usage(request, apikey, increment=False)),
+                headers=_rate_headers(admission.rate),
             )
-        rate_headers = _check_rate_limit(request, apikey)
-        try:
-            _check_key_state(apikey, server_ms, ip)
-            _check_permission(apikey, permission)
-        except ApiError as refusal:
-            refusal.headers = {**rate_headers, **refusal.headers}
-            raise
+        rate_headers = _check_rate_limit(admission.rate)
+        if refused is not None:
+            refused.headers = {**rate_headers, **refused.headers}
+            raise refused
     except ApiError as refusal:
         _audit_refusal(apikey, refusal, request, ip)
         raise
-    return Authenticated(apikey=apikey, account=account, ip=ip, rate_headers=rate_headers)
+    return Authenticated(
+        apikey=apikey, account=account, ip=ip, rate_headers=rate_headers, admission=admission
+    )
 
 
 def _check_failure_budget(request, ip: str) -> None:
@@ -259,9 +274,12 @@ def _failed(request, ip: str) -> dict:
 
 
 def _failure_usage(request, ip: str, *, increment: bool) -> dict | None:
+    if not increment:
+        limit = settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP
+        return gate.peek_usage(gate.FAILURE_GROUP, address_group(ip), limit)
     return get_usage(
         request,
-        group="api-auth-failures",
+        group=gate.FAILURE_GROUP,
         key=lambda _group, _request: address_group(ip),
         rate=(settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP, 60),
         increment=increment,
@@ -283,16 +301,6 @@ def address_group(ip: str) -> str:
     if address.ipv4_mapped:
         return str(address.ipv4_mapped)
     return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
-
-
-def _key_usage(request, apikey, *, increment: bool) -> dict | None:
-    return get_usage(
-        request,
-        group="api-key",
-        key=lambda _group, _request: str(apikey.pk),
-        rate=(settings.APIKEY_RATE_LIMIT_PER_MINUTE, 60),
-        increment=increment,
-    )
 
 
 def _rate_headers(usage: dict | None) -> dict:
@@ -415,8 +423,9 @@ def _check_key_state(apikey, server_ms: int, ip: str) -> None:
         )
 
 
-def _first_use(apikey, payload: bytes, ts: int, recv_window: int, server_ms: int) -> bool:
-    """Remember this request until its own window has closed.
+def _replay_slot(apikey, payload: bytes, ts: int, recv_window: int, server_ms: int):
+    """The cache key that remembers this request, and for how many seconds: until its
+    own window has closed.
 
     The window is signed: a captured request resent with a wider one no longer
     verifies, so these exact bytes are accepted only while server time <= ts +
@@ -427,11 +436,19 @@ def _first_use(apikey, payload: bytes, ts: int, recv_window: int, server_ms: int
     """
     seconds = math.ceil((ts + recv_window - server_ms) / 1000) + 1
     digest = hashlib.sha256(payload).hexdigest()
-    return cache.add(f"api:seen:{apikey.pk}:{digest}", 1, max(1, seconds))
+    return f"api:seen:{apikey.pk}:{digest}", max(1, seconds)
 
 
-def _check_rate_limit(request, apikey) -> dict:
-    usage = _key_usage(request, apikey, increment=True)
+def _key_state_refusal(apikey, server_ms: int, ip: str, permission: str) -> ApiError | None:
+    try:
+        _check_key_state(apikey, server_ms, ip)
+        _check_permission(apikey, permission)
+    except ApiError as refusal:
+        return refusal
+    return None
+
+
+def _check_rate_limit(usage: dict | None) -> dict:
     headers = _rate_headers(usage)
     if usage is not None and usage["should_limit"]:
         headers["Retry-After"] = str(_retry_after(usage))
@@ -516,7 +533,14 @@ def _authenticated_view(view, permission, request, *args, **kwargs):
         auth = authenticate(request, permission)
     except ApiError as refusal:
         return refusal.response()
-    record_request(auth.apikey, auth.ip)
+    if auth.admission.counted:
+        after_counted(
+            auth.apikey.pk,
+            auth.ip,
+            now=timezone.now(),
+            flush_due=auth.admission.flush_due,
+            ip_due=auth.admission.ip_due,
+        )
     request.apikey, request.account = auth.apikey, auth.account
     try:
         response = view(request, *args, **kwargs)

@@ -44,15 +44,35 @@ RECENT_REFUSALS = 5
 
 
 def record_request(apikey: ApiKey, ip: str, *, now: datetime | None = None) -> None:
-    """Count one authenticated request of ``apikey`` from ``ip``."""
+    """Count one authenticated request of ``apikey`` from ``ip``.
+
+    The signed API does the same cache work inside its one round trip (api/gate.py),
+    with the keys of ``usage_keys``, and then calls ``after_counted``.
+    """
     now = now or timezone.now()
-    _increment(_counter_key(apikey.pk, _hour(now)))
+    counter, flush_gate, ip_gate = usage_keys(apikey.pk, ip, now=now)
+    increment(counter)
+    flush_due = cache.add(flush_gate, 1, FLUSH_INTERVAL_SECONDS)
+    ip_due = bool(ip_gate) and cache.add(ip_gate, 1, FLUSH_INTERVAL_SECONDS)
+    after_counted(apikey.pk, ip, now=now, flush_due=flush_due, ip_due=ip_due)
+
+
+def usage_keys(apikey_pk: int, ip: str, *, now: datetime) -> tuple[str, str, str | None]:
+    """The cache keys one counted request touches: the hour's counter, the key's
+    once-a-minute flush gate, and its (key, IP) gate (None without a valid IP)."""
     ip = valid_ip_or_none(ip)
-    if cache.add(f"api:usage-flush:{apikey.pk}", 1, FLUSH_INTERVAL_SECONDS):
-        flush_counts(apikey.pk, now=now)
-        ApiKey.objects.filter(pk=apikey.pk).update(last_used_at=now, last_used_ip=ip)
-    if ip and cache.add(f"api:usage-ip:{apikey.pk}:{ip}", 1, FLUSH_INTERVAL_SECONDS):
-        _seen_from(apikey.pk, ip, now)
+    ip_gate = f"api:usage-ip:{apikey_pk}:{ip}" if ip else None
+    return _counter_key(apikey_pk, _hour(now)), f"api:usage-flush:{apikey_pk}", ip_gate
+
+
+def after_counted(apikey_pk: int, ip: str, *, now: datetime, flush_due: bool, ip_due: bool):
+    """The database writes of a counted request whose gates just opened."""
+    ip = valid_ip_or_none(ip)
+    if flush_due:
+        flush_counts(apikey_pk, now=now)
+        ApiKey.objects.filter(pk=apikey_pk).update(last_used_at=now, last_used_ip=ip)
+    if ip and ip_due:
+        _seen_from(apikey_pk, ip, now)
 
 
 def flush_counts(apikey_pk: int, *, now: datetime | None = None) -> None:
@@ -153,7 +173,7 @@ def _counter_key(apikey_pk: int, hour: datetime) -> str:
     return f"api:usage:{apikey_pk}:{hour:%Y%m%d%H}"
 
 
-def _increment(key: str) -> None:
+def increment(key: str) -> None:
     try:
         cache.incr(key)
     except ValueError:  # the hour's first request

@@ -22,7 +22,7 @@ if os.environ.get("TEST_REDIS_URL"):
     os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
     settings.CACHES["default"] = {
         **settings.CACHES["default"],
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.RedisCache",
         "LOCATION": os.environ["TEST_REDIS_URL"],
     }
     settings.CACHES["default"].pop("OPTIONS", None)

@@ -37,3 +37,29 @@ def frozen_clock(monkeypatch):
 def assets(transactional_db):
     """The seeded assets, put back: live-server tests empty the database when they end."""
     seed_assets(apps, None)
+
+
+@pytest.fixture
+def redis_calls(monkeypatch):
+    """Count, on the Redis stack, the clients built and the round trips sent.
+
+    A round trip is one write of commands to a connection (a pipeline or a script is
+    one); the counts cover the real redis-py client, not a stand-in.
+    """
+    import redis
+    from redis.connection import AbstractConnection
+
+    counts = {"clients": 0, "round_trips": 0}
+    build, send = redis.Redis.__init__, AbstractConnection.send_packed_command
+
+    def counted_build(self, *args, **kwargs):
+        counts["clients"] += 1
+        build(self, *args, **kwargs)
+
+    def counted_send(self, *args, **kwargs):
+        counts["round_trips"] += 1
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counted_build)
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted_send)
+    return counts

@@ -1,6 +1,7 @@
 """What authentication costs: a constant, small number of queries, and no password hasher."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import hashers
 
 from accounts.models import Asset
@@ -43,3 +44,42 @@ def test_no_password_hasher_runs_on_the_api_path(api, monkeypatch):
     monkeypatch.setattr(hashers, "get_hasher", forbidden)
     assert api.get(key, "/api/v1/key").status_code == 200
     assert api.get(key, "/api/v1/account").status_code == 200
+
+
+redis_only = pytest.mark.skipif(
+    "redis" not in settings.CACHES["default"]["BACKEND"].lower(), reason="the Redis stack only"
+)
+
+
+@redis_only
+def test_a_signed_request_builds_no_redis_client(api, redis_calls):
+    key = ApiKeyFactory()
+    api.get(key, "/api/v1/key")
+    redis_calls["clients"] = redis_calls["round_trips"] = 0
+    assert api.get(key, "/api/v1/key").status_code == 200
+    assert redis_calls["round_trips"] > 0  # the counter sees the cache's traffic
+    assert redis_calls["clients"] == 0
+
+
+@redis_only
+@pytest.mark.parametrize("ed25519", [False, True], ids=["hmac", "ed25519"])
+def test_a_signed_request_costs_at_most_two_redis_round_trips(api, redis_calls, ed25519):
+    # The failure budget before the database; replay guard, rate limit and usage after
+    # the signature, in one script.
+    key = ApiKeyFactory(ed25519=ed25519)
+    api.get(key, "/api/v1/key")
+    for _ in range(3):
+        redis_calls["round_trips"] = 0
+        assert api.get(key, "/api/v1/key").status_code == 200
+        assert redis_calls["round_trips"] <= 2
+
+
+@redis_only
+def test_the_first_request_of_a_key_also_stays_within_two_round_trips_and_its_writes(
+    api, redis_calls, django_assert_max_num_queries
+):
+    key = ApiKeyFactory()
+    with django_assert_max_num_queries(5):
+        assert api.get(key, "/api/v1/key").status_code == 200
+    # The usage flush reads the hour's counters once a minute: a few more, once.
+    assert redis_calls["round_trips"] <= 8

@@ -29,7 +29,7 @@ def closed_port() -> int:
 @pytest.fixture
 def cache_down():
     location = f"redis://127.0.0.1:{closed_port()}/0"
-    backend = "django.core.cache.backends.redis.RedisCache"
+    backend = "core.cache.RedisCache"
     with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": location}}):
         caches["default"]  # a fresh handler (override_settings resets them) on the dead port
         yield
