@@ -39,7 +39,7 @@ from apikeys.usage import after_counted
 from core.net import client_ip
 
 from . import gate
-from .errors import ApiError, error_response, invalid_request
+from .errors import ApiError, invalid_request, service_unavailable
 
 HEADER_API_KEY = "X-API-KEY"
 HEADER_TIMESTAMP = "X-API-TIMESTAMP"
@@ -57,7 +57,6 @@ AUDITED_REFUSALS = {
     "rate_limited",
 }
 AUDIT_REFUSAL_INTERVAL_SECONDS = 60
-SERVICE_UNAVAILABLE_RETRY_SECONDS = 5
 
 logger = logging.getLogger(__name__)
 
@@ -516,12 +515,7 @@ def api_key_required(permission: str):
                 # The replay guard, the rate limits and the failure budget live in the
                 # cache: without it, refuse rather than let a request through unguarded.
                 logger.exception("Signed API: the cache is unavailable")
-                return error_response(
-                    503,
-                    "service_unavailable",
-                    "The service is unavailable for a moment; retry in a few seconds.",
-                    headers={"Retry-After": str(SERVICE_UNAVAILABLE_RETRY_SECONDS)},
-                )
+                return service_unavailable()
 
         return wrapper
 
