@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -122,6 +123,9 @@ def login_view(request):
             "user_id": user.pk,
             "backend": user.backend,
             "started": time.time(),
+            # Tied to the password as it is now: a change or reset before the code
+            # step voids this half of a sign-in, as it signs out every session.
+            "auth_hash": user.get_session_auth_hash(),
         }
         # Encoded: a next with its own query (a=1&b=2) must reach the code step whole,
         # and no text in it may add a second parameter to the code step's URL.
@@ -147,8 +151,11 @@ def _pending_user(request):
     if not pending or time.time() - pending["started"] > PENDING_LOGIN_SECONDS:
         return None
     user = User.objects.filter(pk=pending["user_id"], is_active=True).first()
-    if user is not None:
-        user.backend = pending["backend"]
+    if user is None or not constant_time_compare(
+        pending.get("auth_hash", ""), user.get_session_auth_hash()
+    ):
+        return None
+    user.backend = pending["backend"]
     return user
 
 

@@ -244,3 +244,15 @@ def test_a_next_that_looks_like_a_view_name_is_a_plain_path_not_a_500(client, ow
     # Taken as a relative path, or refused for the default: never looked up as a view.
     assert response["Location"] in (target, "/api-management/")
     assert response["Location"] != "/accounts/login/"
+
+
+def test_a_password_change_voids_a_sign_in_waiting_at_the_code_step(client, owner, totp):
+    # Someone with the old password and a phished code must not finish signing in
+    # after the owner changed (or reset) the password.
+    password_step(client, owner)
+    owner.set_password("a-new-and-long-passphrase-2026")
+    owner.save()
+    response = client.post("/accounts/login/code/", {"code": totp.code(owner)})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+    assert client.get("/assets/").status_code == 302
