@@ -27,7 +27,7 @@ from accounts.decorators import code_confirmed
 from accounts.twofactor import has_2fa
 from core import showonce
 from core.net import client_ip
-from reviews.services import is_approved, latest_application
+from reviews.services import frozen_refusal, is_approved, latest_application
 
 from . import services
 from .forms import ConfirmForm, CreateApiKeyForm, ModifyApiKeyForm, WhitelistUsedIpForm
@@ -71,6 +71,8 @@ def get_key_or_404(owner, key_code) -> ApiKey:
 def creation_blockers(*, actor, owner, has_2fa: bool, approved: bool, key_count: int):
     """What stands between ``actor`` and a new key for ``owner``: a list of reasons."""
     blockers = []
+    if frozen_refusal(owner):
+        blockers.append("frozen")
     if not has_2fa:
         blockers.append("2fa")
     if not approved:
