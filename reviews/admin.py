@@ -106,10 +106,15 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Account", ordering="user__username")
     def account(self, obj):
-        # The address may break before its "@", not inside a name.
-        local, _, domain = obj.user.email.rpartition("@")
+        # A long name or address is cut with an ellipsis; the whole of it is in the title.
+        name, email = str(obj.user), obj.user.email
         return format_html(
-            '<strong>{}</strong><span class="rv-email">{}<wbr>@{}</span>', obj.user, local, domain
+            '<strong class="rv-cut" title="{}">{}</strong>'
+            '<span class="rv-email rv-cut" title="{}">{}</span>',
+            name,
+            name,
+            email,
+            email,
         )
 
     @admin.display(description="Status", ordering="status")
