@@ -49,8 +49,14 @@ def fits(page, name):
     assert scroll_width <= client_width, (name, client_width, scroll_width)
 
 
-def with_sidebar_open(page):
+def officer_page(browser, live_server, user, width):
+    """A browser ``width`` px wide, signed in as ``user``, the admin's sidebar open."""
+    viewport = {"width": width, "height": 900}
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    page = context.new_page()
     page.add_init_script("localStorage.setItem('django.admin.navSidebarIsOpen', 'true')")
+    sign_in(page, live_server, user)
+    return context, page
 
 
 @pytest.mark.parametrize("width", [1280, 1366, 390])
@@ -59,10 +65,7 @@ def test_the_queue_shows_every_column_with_a_150_character_username(
 ):
     user = officer()
     applications(user)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    with_sidebar_open(page)
-    sign_in(page, live_server, user)
+    context, page = officer_page(browser, live_server, user, width)
 
     page.goto("/admin/reviews/application/")
 
@@ -90,10 +93,7 @@ def test_a_2000_character_word_in_a_note_keeps_the_page_and_history_in_width(
 ):
     user = officer()
     application = applications(user)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    with_sidebar_open(page)
-    sign_in(page, live_server, user)
+    context, page = officer_page(browser, live_server, user, width)
 
     page.goto(f"/admin/reviews/application/{application.pk}/change/")
     fits(page, f"desk-application-long-note-{width}")
