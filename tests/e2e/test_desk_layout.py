@@ -60,9 +60,7 @@ def officer_page(browser, live_server, user, width):
 
 
 @pytest.mark.parametrize("width", [1280, 1366, 390])
-def test_the_queue_shows_every_column_with_a_150_character_username(
-    browser, live_server, width
-):
+def test_the_queue_shows_every_column_with_a_150_character_username(browser, live_server, width):
     user = officer()
     applications(user)
     context, page = officer_page(browser, live_server, user, width)
