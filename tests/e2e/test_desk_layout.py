@@ -115,3 +115,26 @@ def test_the_traders_panel_holds_a_long_platform_and_strategy_at_390(phone_page,
     phone_page.goto("/api-management/")
 
     fits(phone_page, "trader-panel-long-words-390")
+
+
+def test_the_sla_chart_labels_are_readable_at_390(browser, live_server):
+    user = officer()
+    applications(user)
+    context, page = officer_page(browser, live_server, user, 390)
+
+    page.goto("/admin/reviews/application/dashboard/")
+
+    fits(page, "desk-dashboard-390")
+    labels = [
+        box
+        for box in (label.bounding_box() for label in page.locator(".rv-tick").all())
+        if box and box["height"]
+    ]
+    assert labels and min(box["height"] for box in labels) >= 9, labels
+    weeks = sorted(
+        (box for box in (w.bounding_box() for w in page.locator(".rv-week").all()) if box),
+        key=lambda box: box["x"],
+    )
+    for left, right in zip(weeks, weeks[1:], strict=False):
+        assert left["x"] + left["width"] <= right["x"], (left, right)  # no overlap
+    context.close()
