@@ -19,7 +19,7 @@ def today():
 
 
 def usernames_in_order(response):
-    return re.findall(r"<strong>(q-[a-z-]+)</strong>", response.content.decode())
+    return re.findall(r"<strong[^>]*>(q-[a-z-]+)</strong>", response.content.decode())
 
 
 def pending(name, *, due_in, **kwargs):
