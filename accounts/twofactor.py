@@ -14,6 +14,7 @@ import qrcode.image.svg
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_otp import verify_token
 from django_otp.oath import TOTP
@@ -121,7 +122,7 @@ def _throttled_message(info) -> str:
     locked_until = (info or {}).get("locked_until")
     if locked_until:
         seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
-        return f"Too many wrong codes. Try again in {seconds} seconds."
+        return f"Too many wrong codes. Try again in {seconds} second{pluralize(seconds)}."
     return "Too many wrong codes. Try again later."
 
 

@@ -31,6 +31,10 @@ class PlainTextValidator:
 
     def __init__(self, *, multiline: bool = False):
         self.multiline = multiline
+        if multiline:  # line breaks and tabs are fine here: don't name them
+            self.message = (
+                "Remove the control characters (other than line breaks and tabs) from this text."
+            )
 
     def __call__(self, value) -> None:
         allowed = "\r\n\t" if self.multiline else ""

@@ -37,6 +37,7 @@ from apikeys import keys
 from apikeys.models import ApiKey, AuditEvent
 from apikeys.usage import after_counted
 from core.net import client_ip
+from reviews.services import frozen_refusal
 
 from . import gate
 from .errors import ApiError, invalid_request, service_unavailable
@@ -401,11 +402,8 @@ def owner_refusal(account) -> ApiError | None:
     parent = account.parent
     if not account.is_active or (parent is not None and not parent.is_active):
         return ApiError(401, "invalid_api_key", "This API key does not exist.")
-    if account.is_frozen:
-        which = "sub-account" if parent is not None else "account"
-        return ApiError(403, "permission_denied", f"This {which} is frozen.")
-    if parent is not None and parent.is_frozen:
-        return ApiError(403, "permission_denied", "This sub-account's main account is frozen.")
+    if frozen := frozen_refusal(account):
+        return ApiError(403, "permission_denied", frozen)
     return None
 
 

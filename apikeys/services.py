@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.mail import send_after_commit
 from accounts.notices import phrase_of
 from accounts.securitylock import withdraw_key_refusal
+from reviews.services import frozen_refusal
 
 from . import keys
 from .models import ApiKey, AuditEvent
@@ -74,6 +75,8 @@ def key_refusals(
     ``alias`` or ``whitelist`` of None (the form found it invalid already) is not asked.
     """
     refusals = []
+    if apikey is None and (frozen := frozen_refusal(owner)):
+        refusals.append(KeyRefused(frozen))
     if apikey is None and owner.apikeys.count() >= settings.APIKEY_MAX_PER_ACCOUNT:
         refusals.append(KeyRefused(limit_reached_message()))
     if alias is not None:

@@ -28,7 +28,7 @@ from accounts.emailverify import email_verified
 from accounts.twofactor import has_2fa
 from core import showonce
 from core.net import client_ip
-from reviews.services import is_approved, latest_application
+from reviews.services import frozen_refusal, is_approved, latest_application
 
 from . import services
 from .forms import ConfirmForm, CreateApiKeyForm, ModifyApiKeyForm, WhitelistUsedIpForm
@@ -74,6 +74,8 @@ def creation_blockers(*, actor, owner, has_2fa: bool, approved: bool, key_count:
     blockers = []
     if not email_verified(owner):
         blockers.append("email")
+    if frozen_refusal(owner):
+        blockers.append("frozen")
     if not has_2fa:
         blockers.append("2fa")
     if not approved:

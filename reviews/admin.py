@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -74,7 +75,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         "purpose",
         "platform",
         "monthly_volume",
-        "server_ips",
+        "servers",
         "strategy",
     ]
     change_form_template = "admin/reviews/application/change_form.html"
@@ -105,10 +106,15 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Account", ordering="user__username")
     def account(self, obj):
-        # The address may break before its "@", not inside a name.
-        local, _, domain = obj.user.email.rpartition("@")
+        # A long name or address is cut with an ellipsis; the whole of it is in the title.
+        name, email = str(obj.user), obj.user.email
         return format_html(
-            '<strong>{}</strong><span class="rv-email">{}<wbr>@{}</span>', obj.user, local, domain
+            '<strong class="rv-cut" title="{}">{}</strong>'
+            '<span class="rv-email rv-cut" title="{}">{}</span>',
+            name,
+            name,
+            email,
+            email,
         )
 
     @admin.display(description="Status", ordering="status")
@@ -171,9 +177,16 @@ class ApplicationAdmin(admin.ModelAdmin):
     def balance(self, obj):
         return self.balance_now(obj)
 
-    @admin.display(description="Fast", boolean=True, ordering="fast_track")
+    @admin.display(description="Fast", ordering="fast_track")
     def fast(self, obj):
-        return obj.fast_track
+        # A tick for the fast track; nothing for the standard one, which is no error.
+        if not obj.fast_track:
+            return "—"
+        return format_html('<img src="{}" alt="Fast track">', static("admin/img/icon-yes.svg"))
+
+    @admin.display(description="Servers' IPs")
+    def servers(self, obj):
+        return obj.server_ips or "Not known yet"
 
     # --- Deciding -------------------------------------------------------------
 
@@ -187,18 +200,15 @@ class ApplicationAdmin(admin.ModelAdmin):
             self._report(request, result, verb="Approved")
             return None
         # The confirmation page: what will be approved, and what will not and why.
-        refusals = {
-            a.pk: services.own_application_refusal(reviewer=request.user, application=a)
-            for a in applications
-        }
+        to_decide, decided, own = _split(request.user, applications)
         ctx = {
             **self.admin_site.each_context(request),
             "title": "Approve applications",
             "opts": self.model._meta,
             "applications": applications,
-            "approvable": [a for a in applications if a.is_pending and not refusals[a.pk]],
-            "decided": [a for a in applications if not a.is_pending],
-            "own": [a for a in applications if a.is_pending and refusals[a.pk]],
+            "approvable": to_decide,
+            "decided": decided,
+            "own": own,
             "action_name": "approve_selected",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
@@ -277,17 +287,19 @@ class ApplicationAdmin(admin.ModelAdmin):
         application = self._application_to_decide(request, object_id)
         form = NoteForm(request.POST)
         if not form.is_valid():
-            for error in form.errors.get("text", []):
-                self.message_user(request, f"Note not added: {error}", messages.ERROR)
+            # The page again, the officer's text in the box with its error: nothing lost.
+            request.method = "GET"  # the application's page is shown, not its form saved
+            response = self.change_view(request, object_id, extra_context={"note_form": form})
+            response.status_code = 400
+            return response
+        try:
+            services.add_note(
+                application=application, author=request.user, text=form.cleaned_data["text"]
+            )
+        except (services.AlreadyDecided, services.OwnApplication) as refused:
+            self.message_user(request, str(refused), messages.ERROR)
         else:
-            try:
-                services.add_note(
-                    application=application, author=request.user, text=form.cleaned_data["text"]
-                )
-            except services.AlreadyDecided as decided:
-                self.message_user(request, str(decided), messages.ERROR)
-            else:
-                self.message_user(request, "Note added.", messages.SUCCESS)
+            self.message_user(request, "Note added.", messages.SUCCESS)
         return HttpResponseRedirect(
             reverse("admin:reviews_application_change", args=[application.pk])
         )
@@ -344,6 +356,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         if not services.is_compliance(request.user):
             raise PermissionDenied
         account = get_object_or_404(get_user_model(), pk=user_id, parent=None)
+        if services.related_account_refusal(officer=request.user, account=account):
+            raise PermissionDenied
         form = FreezeForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             services.set_frozen(
@@ -354,12 +368,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             )
             state = "frozen" if account.is_frozen else "unfrozen"
             self.message_user(request, f"{account} is {state}.", messages.SUCCESS)
-            back = request.GET.get("application", "")
-            if back.isdigit():
-                return HttpResponseRedirect(
-                    reverse("admin:reviews_application_change", args=[back])
-                )
-            return HttpResponseRedirect(reverse("admin:reviews_application_changelist"))
+            return HttpResponseRedirect(_application_page(request.GET.get("application", "")))
         ctx = {
             **self.admin_site.each_context(request),
             "title": f"{'Unfreeze' if account.is_frozen else 'Freeze'} {account}",
@@ -367,6 +376,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             "account": account,
             "subaccounts": list(account.subaccounts.order_by("username")),
             "form": form,
+            "back": _application_page(request.GET.get("application", "")),
             "media": self.media,
         }
         return TemplateResponse(
@@ -384,14 +394,17 @@ class ApplicationAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Every field is read-only: the decision buttons replace "Save".
+        # Every field is read-only: the decision buttons replace "Save", and a "Save"
+        # posted anyway (a decided application's above all) changes and logs nothing.
+        if request.method == "POST":
+            raise PermissionDenied
         application = self.get_object(request, object_id)
         extra_context = {
+            "note_form": NoteForm(),
             **(extra_context or {}),
             "own_refusal": application
             and services.own_application_refusal(reviewer=request.user, application=application),
             "profile": application and desk.applicant_profile(application),
-            "note_form": NoteForm(),
             "can_freeze": services.is_compliance(request.user),
             "show_save": False,
             "show_save_and_continue": False,
@@ -411,15 +424,19 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def _reject_page(self, request, applications, form, *, single=False):
         """The intermediate step of rejecting: who, and a required reason for them."""
+        to_decide, decided, own = _split(request.user, applications)
         ctx = {
             **self.admin_site.each_context(request),
             "title": "Reject application" if len(applications) == 1 else "Reject applications",
             "opts": self.model._meta,
             "applications": applications,
-            "pending": [a for a in applications if a.is_pending],
-            "decided": [a for a in applications if not a.is_pending],
+            "pending": to_decide,
+            "decided": decided,
+            "own": own,
             "form": form,
             "single": single,
+            # "No, take me back": to the application rejected from its page, else the queue.
+            "back": _application_page(str(applications[0].pk) if single else ""),
             "action_name": "reject_selected",
             "templates": REJECTION_TEMPLATES,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -454,6 +471,27 @@ class ApplicationAdmin(admin.ModelAdmin):
                 "Another officer must decide it.",
                 messages.ERROR,
             )
+
+
+def _application_page(application_id: str) -> str:
+    """Where "back" goes from a page opened from an application: to it, else the queue."""
+    if application_id.isdigit():
+        return reverse("admin:reviews_application_change", args=[application_id])
+    return reverse("admin:reviews_application_changelist")
+
+
+def _split(reviewer, applications) -> tuple[list, list, list]:
+    """What a bulk decision's confirmation lists: the applications it will decide, those
+    decided already, and those ``reviewer`` may not decide (``own_application_refusal``)."""
+    to_decide, decided, own = [], [], []
+    for application in applications:
+        if not application.is_pending:
+            decided.append(application)
+        elif services.own_application_refusal(reviewer=reviewer, application=application):
+            own.append(application)
+        else:
+            to_decide.append(application)
+    return to_decide, decided, own
 
 
 def _cell(text: str) -> str:

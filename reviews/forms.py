@@ -85,7 +85,12 @@ class SubmitApplicationForm(TwoFactorForm):
             self.add_error("platform", "Name the platform you will connect.")
         if data.get("purpose") != Purpose.THIRD_PARTY:
             data["platform"] = ""
-        if data.get("ips_unknown"):
+        if data.get("ips_unknown") and data.get("server_ips"):
+            self.add_error(
+                "server_ips",
+                "List your servers' IP addresses or tick “not known yet”: one or the other.",
+            )
+        elif data.get("ips_unknown"):
             data["server_ips"] = ""
         elif "server_ips" in data and not data["server_ips"]:
             self.add_error("server_ips", "List your servers' IP addresses or tick “not known yet”.")

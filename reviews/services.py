@@ -249,19 +249,24 @@ class Decisions:
     refused: list[Application] = field(default_factory=list)
 
 
-def own_application_refusal(*, reviewer, application: Application) -> str | None:
-    """Why ``reviewer`` may not decide ``application``, or None when they may.
+def related_account_refusal(*, officer, account) -> str | None:
+    """Why ``officer`` may not act on ``account``, or None when they may.
 
-    Nobody decides for their own account, their parent's or one of their sub-accounts':
-    approving oneself would make the review a formality. The one rule: the admin asks it
-    to hide the decision buttons, and ``decide_application`` asks it before deciding.
+    Nobody acts on their own account, their parent's or one of their sub-accounts':
+    approving, noting or (un)freezing oneself would make the desk a formality. The one
+    rule for decisions, notes and freezes; the admin asks it to hide the buttons, and the
+    services ask it again before they act.
     """
-    account = application.user
-    if account.pk in (reviewer.pk, reviewer.parent_id) or account.parent_id == reviewer.pk:
+    if account.pk in (officer.pk, officer.parent_id) or account.parent_id == officer.pk:
         return (
-            f"{account} is your own account or one related to it. Another officer must decide it."
+            f"{account} is your own account or one related to it. Another officer must act on it."
         )
     return None
+
+
+def own_application_refusal(*, reviewer, application: Application) -> str | None:
+    """Why ``reviewer`` may not decide or note ``application`` (``related_account_refusal``)."""
+    return related_account_refusal(officer=reviewer, account=application.user)
 
 
 @transaction.atomic
@@ -345,6 +350,8 @@ def add_note(*, application: Application, author, text: str) -> Note:
     text = text.strip()
     if not text:
         raise ValueError("A note needs some text.")
+    if refusal := own_application_refusal(reviewer=author, application=application):
+        raise OwnApplication(refusal)
     if not Application.objects.filter(pk=application.pk, status=Application.Status.PENDING):
         raise AlreadyDecided(f"{application.user}'s application is decided; it takes no notes.")
     note = Note.objects.create(application=application, author=author, text=text)
@@ -362,6 +369,18 @@ def is_compliance(user) -> bool:
     )
 
 
+def frozen_refusal(account) -> str | None:
+    """Why ``account``'s keys may do nothing (it or its main account is frozen), or None.
+
+    The one wording of a freeze: the API's refusal, key creation's and the portal's banner.
+    """
+    if account.is_frozen:
+        return f"This {'sub-account' if account.parent_id else 'account'} is frozen."
+    if account.parent_id and account.parent.is_frozen:
+        return "This sub-account's main account is frozen."
+    return None
+
+
 @transaction.atomic
 def set_frozen(*, account, frozen: bool, officer, reason: str):
     """Freeze ``account`` (and so its sub-accounts and every key under it: the API asks
@@ -372,6 +391,8 @@ def set_frozen(*, account, frozen: bool, officer, reason: str):
         raise ValueError("Give a reason.")
     if not is_compliance(officer):
         raise PermissionError("Only compliance officers may freeze accounts.")
+    if refusal := related_account_refusal(officer=officer, account=account):
+        raise OwnApplication(refusal)
     User = type(account)
     User.objects.filter(pk=account.pk).update(is_frozen=frozen)
     account.refresh_from_db(fields=["is_frozen"])

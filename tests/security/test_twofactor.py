@@ -92,7 +92,7 @@ def test_guessing_is_throttled_1_2_4_8_seconds(client, trader, totp, monkeypatch
         # Within the delay even the right code is refused, and the refusal costs nothing.
         clock.advance(delay - 0.5)
         refused = attempt(right).content.decode()
-        assert "Too many wrong codes. Try again in 1 seconds." in refused
+        assert "Too many wrong codes. Try again in 1 second." in refused
         assert TOTPDevice.objects.get(user=trader).throttling_failure_count == len(delays)
         clock.advance(0.5)
     assert delays == [1, 2, 4, 8]
