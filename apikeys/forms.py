@@ -14,7 +14,7 @@ from accounts.validators import plain_text
 
 from . import keys
 from .models import ApiKey
-from .services import KeyChoice, key_refusals
+from .services import Grace, KeyChoice, key_refusals
 from .whitelist import IpWhitelist, WhitelistError
 
 
@@ -141,6 +141,51 @@ class ModifyApiKeyForm(ApiKeyForm):
             },
         )
         super().__init__(*args, apikey=apikey, **kwargs)
+
+
+class RollSecretForm(TwoFactorForm):
+    """A new secret for a key, and how long the old one keeps working."""
+
+    grace = forms.ChoiceField(
+        label="Keep the old secret working for",
+        choices=Grace.CHOICES,
+        initial=Grace.HOUR,
+        widget=forms.RadioSelect,
+        help_text="Both secrets work during this time, so you can update your bot without "
+        "downtime. The old one then stops by itself; “End now” on the key's page stops it "
+        "earlier.",
+    )
+    public_key = forms.CharField(
+        label="New Ed25519 public key (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text="Paste the public key of a pair you generated, or leave it empty and we "
+        "generate a new pair and show its private key once.",
+    )
+
+    field_order = ["grace", "public_key"]
+
+    def __init__(self, *args, actor, apikey: ApiKey, **kwargs):
+        self.apikey = apikey
+        super().__init__(*args, user=actor, **kwargs)
+        if apikey.key_type != ApiKey.KeyType.ED25519:
+            del self.fields["public_key"]
+
+    def clean_public_key(self):
+        text = self.cleaned_data.get("public_key", "").strip()
+        if not text:
+            return ""
+        try:
+            return keys.parse_ed25519_public_key(text)
+        except ValueError as refused:
+            raise forms.ValidationError(str(refused)) from None
+
+    def service_kwargs(self) -> dict:
+        return {
+            "grace": self.cleaned_data["grace"],
+            "public_key_pem": self.cleaned_data.get("public_key", ""),
+        }
 
 
 class ConfirmForm(TwoFactorForm):

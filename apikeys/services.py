@@ -229,6 +229,113 @@ def modify_key(
     return changes
 
 
+class Grace:
+    """How long the old secret keeps working after a roll (the roll form's choices)."""
+
+    NONE = "none"
+    HOUR = "1h"
+    DAY = "24h"
+    WEEK = "7d"
+    CHOICES = [
+        (NONE, "None: the old secret stops now"),
+        (HOUR, "1 hour"),
+        (DAY, "24 hours"),
+        (WEEK, "7 days"),
+    ]
+    LENGTHS = {
+        NONE: timedelta(0),
+        HOUR: timedelta(hours=1),
+        DAY: timedelta(hours=24),
+        WEEK: timedelta(days=7),
+    }
+
+
+@sensitive_variables()
+@transaction.atomic
+def roll_secret(
+    *,
+    owner,
+    actor,
+    apikey: ApiKey,
+    grace: str,
+    public_key_pem: str = "",
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> NewKey:
+    """A new secret (HMAC) or key pair (Ed25519) for ``apikey``; the API key stays.
+
+    The material before the roll keeps working for ``grace`` (a ``Grace`` choice), then
+    stops by itself. A roll during a grace period replaces the older material: at most
+    two are ever accepted. An Ed25519 key takes ``public_key_pem`` when given (the user
+    keeps the private key), else a pair is generated and its private half shown once.
+    """
+    now = now or timezone.now()
+    length = Grace.LENGTHS[grace]
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    secret = ""
+    if apikey.key_type == ApiKey.KeyType.ED25519:
+        apikey.previous_public_key = apikey.public_key
+        if public_key_pem:
+            apikey.public_key = keys.parse_ed25519_public_key(public_key_pem)
+            apikey.user_supplied_key = True
+        else:
+            secret, apikey.public_key = keys.new_ed25519_pair()
+            apikey.user_supplied_key = False
+    else:
+        apikey.previous_secret_encrypted = apikey.secret_encrypted
+        secret = keys.new_hmac_secret()
+        apikey.secret_encrypted = keys.encrypt_secret(secret)
+    if length:
+        apikey.previous_valid_until = now + length
+    else:
+        _forget_previous(apikey)
+    apikey.save()
+    AuditEvent.record(
+        AuditEvent.Action.ROLLED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes={
+            "old_secret_valid_until": {"before": None, "after": _iso(apikey.previous_valid_until)}
+        },
+    )
+    _notify(owner, actor, "apikeys/email/key_rolled.txt", apikey=apikey, ip=ip, now=now)
+    return NewKey(apikey=apikey, secret=secret)
+
+
+@transaction.atomic
+def end_grace(*, owner, actor, apikey: ApiKey, ip: str | None = None, now=None) -> bool:
+    """Stop accepting the material before the last roll now ("End now"); False when
+    there was no grace period running."""
+    now = now or timezone.now()
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    if not apikey.in_grace(now):
+        return False
+    before = _iso(apikey.previous_valid_until)
+    _forget_previous(apikey)
+    apikey.save()
+    AuditEvent.record(
+        AuditEvent.Action.GRACE_ENDED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes={"old_secret_valid_until": {"before": before, "after": _iso(now)}},
+    )
+    return True
+
+
+def _forget_previous(apikey: ApiKey) -> None:
+    apikey.previous_secret_encrypted = ""
+    apikey.previous_public_key = ""
+    apikey.previous_valid_until = None
+
+
 @transaction.atomic
 def add_to_whitelist(*, owner, actor, apikey: ApiKey, address: str, ip=None, now=None) -> dict:
     """Add ``address`` to the key's whitelist and change nothing else.

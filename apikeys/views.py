@@ -30,7 +30,13 @@ from core.net import client_ip
 from reviews.services import is_approved, latest_application
 
 from . import services
-from .forms import ConfirmForm, CreateApiKeyForm, ModifyApiKeyForm, WhitelistUsedIpForm
+from .forms import (
+    ConfirmForm,
+    CreateApiKeyForm,
+    ModifyApiKeyForm,
+    RollSecretForm,
+    WhitelistUsedIpForm,
+)
 from .models import ApiKey, AuditEvent
 from .usage import key_usage
 from .whitelist import WhitelistError
@@ -141,7 +147,8 @@ def new_key_page(request, *, owner, urls: KeyUrls):
 @sensitive_variables()
 def secret_page(request, *, owner, urls: KeyUrls, key_code):
     apikey = get_key_or_404(owner, key_code)
-    if not showonce.waiting(request.session, SECRET_TO_SHOW, tag=str(apikey.code)):
+    rolled = showonce.waiting(request.session, SECRET_TO_SHOW, tag=_roll_tag(apikey))
+    if not rolled and not showonce.waiting(request.session, SECRET_TO_SHOW, tag=str(apikey.code)):
         messages.info(
             request,
             "The secret is shown only once, right after creation, and can't be "
@@ -156,7 +163,7 @@ def secret_page(request, *, owner, urls: KeyUrls, key_code):
             "is up. Delete this key and create a new one.",
         )
         return redirect(urls.url("detail", apikey))
-    ctx = {"apikey": apikey, "secret": secret, "owner": owner, "urls": urls}
+    ctx = {"apikey": apikey, "secret": secret, "owner": owner, "urls": urls, "rolled": rolled}
     return showonce.render(request, "apikeys/secret.html", ctx)
 
 
@@ -207,6 +214,42 @@ def modify_key_page(request, *, owner, urls: KeyUrls, key_code):
     return render(request, "apikeys/key_form.html", ctx)
 
 
+def roll_secret_page(request, *, owner, urls: KeyUrls, key_code):
+    apikey = get_key_or_404(owner, key_code)
+    form = RollSecretForm(request.POST or None, actor=request.user, apikey=apikey)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rolled = services.roll_secret(
+                owner=owner,
+                actor=request.user,
+                apikey=apikey,
+                ip=client_ip(request),
+                **form.service_kwargs(),
+            )
+        except ApiKey.DoesNotExist:
+            raise Http404 from None  # deleted while the form was open
+        _stash_secret(request, rolled, tag=_roll_tag(apikey))
+        return redirect(urls.url("secret", apikey))
+    ctx = {"form": form, "apikey": apikey, "owner": owner, "urls": urls}
+    return render(request, "apikeys/roll.html", ctx)
+
+
+def end_grace_page(request, *, owner, urls: KeyUrls, key_code):
+    """ "End now": the secret before the last roll stops working at once."""
+    apikey = get_key_or_404(owner, key_code)
+    try:
+        ended = services.end_grace(
+            owner=owner, actor=request.user, apikey=apikey, ip=client_ip(request)
+        )
+    except ApiKey.DoesNotExist:
+        raise Http404 from None
+    if ended:
+        messages.success(request, "The old secret no longer works.")
+    else:
+        messages.info(request, "The old secret had already stopped working.")
+    return redirect(urls.url("detail", apikey))
+
+
 def delete_key_page(request, *, owner, urls: KeyUrls, key_code):
     apikey = get_key_or_404(owner, key_code)
     form = ConfirmForm(request.POST or None, actor=request.user)
@@ -238,8 +281,14 @@ def delete_all_page(request, *, owner, urls: KeyUrls):
 
 
 @sensitive_variables()
-def _stash_secret(request, new_key: services.NewKey) -> None:
-    showonce.put(request.session, SECRET_TO_SHOW, new_key.secret, tag=str(new_key.apikey.code))
+def _stash_secret(request, new_key: services.NewKey, *, tag: str = "") -> None:
+    tag = tag or str(new_key.apikey.code)
+    showonce.put(request.session, SECRET_TO_SHOW, new_key.secret, tag=tag)
+
+
+def _roll_tag(apikey) -> str:
+    # The secret page says "new secret" rather than "key created" for a roll.
+    return f"roll:{apikey.code}"
 
 
 def _limits() -> dict:
@@ -299,6 +348,8 @@ KEY_PAGES = (
     ("keys/<uuid:key_code>/secret/", "secret", secret_page, code_confirmed),
     ("keys/<uuid:key_code>/modify/", "modify", modify_key_page, code_confirmed),
     ("keys/<uuid:key_code>/delete/", "delete", delete_key_page, code_confirmed),
+    ("keys/<uuid:key_code>/roll/", "roll", roll_secret_page, code_confirmed),
+    ("keys/<uuid:key_code>/end-grace/", "end_grace", end_grace_page, _action),
     (
         "keys/<uuid:key_code>/whitelist-used-ip/",
         "whitelist_used_ip",

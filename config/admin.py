@@ -14,7 +14,12 @@ SECRET_FIELDS = {
     "accounts.user": {"password"},
     "otp_totp.totpdevice": {"key"},
     "otp_static.statictoken": {"token"},
-    "apikeys.apikey": {"secret_encrypted", "public_key"},
+    "apikeys.apikey": {
+        "secret_encrypted",
+        "public_key",
+        "previous_secret_encrypted",
+        "previous_public_key",
+    },
     "sessions.session": {"session_key", "session_data"},
 }
 

@@ -46,6 +46,9 @@ NOT_A_FORM = {
     "(root)": "a redirect to the API Management page",
     "apikeys:secret": "shows the new secret once; a POST is served like the GET",
     "subaccounts:apikey_secret": "the same page for a sub-account's key",
+    "apikeys:end_grace": "“End now”: a button with no field, shown while a roll's grace "
+    "period runs (the test world has none); it only stops an old secret sooner",
+    "subaccounts:apikey_end_grace": "the same button for a sub-account's key",
     "otpadmin:index": "Django's admin index, no form",
     "otpadmin:app_list": "Django's admin app page, no form",
     "otpadmin:jsi18n": "the admin's JavaScript catalogue",

@@ -31,6 +31,7 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # Another account's object is a 404 before anything else is checked.
 # remove_address: the owner's POST removes the entry (no 2FA code by design: it only
 # narrows where funds may go); the owner is the last role to ask.
+# end_grace ("End now"): no code either, it only stops an old secret sooner.
 # The admin: non-staff are sent to its login; admin/logout/ sends them to /admin/.
 # approve: the superuser's POST approves the pending application (by design, no code:
 # the admin session is 2FA-verified).
@@ -82,6 +83,10 @@ apikeys:modify                          GET    login  setup  code   200    404  
                                         POST   login  setup  code   200    404    404    404
 apikeys:delete                          GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
+apikeys:roll                            GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+apikeys:end_grace                       GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   302    404    404    404
 apikeys:whitelist_used_ip               GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
 subaccounts:index                       GET    login  setup  code   200    200    200    200
@@ -112,6 +117,10 @@ subaccounts:apikey_modify               GET    login  setup  code   200    404  
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_delete               GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
+subaccounts:apikey_roll                 GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+subaccounts:apikey_end_grace            GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   302    404    404    404
 subaccounts:apikey_whitelist_used_ip    GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
 api:docs                                GET    200    200    code   200    200    200    200

@@ -89,6 +89,8 @@ def _kwargs(key: str, world) -> dict:
         "apikeys:modify",
         "apikeys:delete",
         "apikeys:whitelist_used_ip",
+        "apikeys:roll",
+        "apikeys:end_grace",
     }:
         return own_key
     if key == "api:order":
