@@ -109,6 +109,13 @@ class ApiKey(models.Model):
             return "expired"
         return "soon" if left.days < 7 else "later"
 
+    @property
+    def expires_in_days(self) -> int | None:
+        """Whole days left before the key expires (0: less than a day), None: never."""
+        if self.expires_at is None:
+            return None
+        return max(0, (self.expires_at - timezone.now()).days)
+
     def allows_ip(self, ip: str) -> bool:
         """Whether a request from ``ip`` may use this key (any IP when unrestricted)."""
         return not self.ip_whitelist or ip in IpWhitelist.from_blocks(self.ip_whitelist)

@@ -9,7 +9,7 @@ The caller has already checked the actor's 2FA code (the forms do that).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -61,7 +61,14 @@ class KeyRefused(Exception):
 
 
 def key_refusals(
-    *, owner, alias: str | None, can_withdraw: bool, whitelist, apikey: ApiKey | None = None
+    *,
+    owner,
+    alias: str | None,
+    can_withdraw: bool,
+    whitelist,
+    apikey: ApiKey | None = None,
+    expires_on: date | None = None,
+    now: datetime | None = None,
 ) -> list[KeyRefused]:
     """Every rule a new key (``apikey`` None) or a change to ``apikey`` breaks.
 
@@ -83,7 +90,48 @@ def key_refusals(
             )
     if can_withdraw and whitelist is not None and not whitelist:
         refusals.append(KeyRefused(WITHDRAW_NEEDS_WHITELIST, field="can_withdraw"))
+    if whitelist is not None and (refused := expiry_refusal(expires_on, whitelist, now)):
+        refusals.append(refused)
     return refusals
+
+
+# --- Expiry ---------------------------------------------------------------------------
+
+
+def expiry_ceiling(whitelist, now: datetime) -> datetime:
+    """The latest a key may expire: a year ahead with a whitelist (a setting); without
+    one, the unrestricted lifetime (a key that works from anywhere can't live long)."""
+    if whitelist:
+        return now + timedelta(days=settings.APIKEY_MAX_EXPIRY_DAYS)
+    return now + timedelta(days=settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS)
+
+
+def expiry_refusal(expires_on: date | None, whitelist, now: datetime | None) -> KeyRefused | None:
+    """Why ``expires_on`` (the last day the key works) can't be chosen, or None."""
+    if expires_on is None:
+        return None
+    now = now or timezone.now()
+    if expires_on <= now.date():
+        return KeyRefused("Choose a date after today.", field="expires_on")
+    ceiling = expiry_ceiling(whitelist, now)
+    if expires_on > ceiling.date():
+        why = "" if whitelist else " for a key without an IP whitelist"
+        return KeyRefused(f"The latest expiry date{why} is {ceiling:%Y-%m-%d}.", field="expires_on")
+    return None
+
+
+def chosen_expiry(expires_on: date, whitelist, now: datetime) -> datetime:
+    """The moment a key chosen to work through ``expires_on`` stops: the end of that
+    day (UTC), or the ceiling when that comes first."""
+    end_of_day = datetime.combine(expires_on + timedelta(days=1), time.min, tzinfo=UTC)
+    return min(end_of_day, expiry_ceiling(whitelist, now))
+
+
+def last_day(expires_at: datetime | None) -> date | None:
+    """The last day (UTC) a key expiring at ``expires_at`` works: what the forms show."""
+    if expires_at is None:
+        return None
+    return (expires_at.astimezone(UTC) - timedelta(microseconds=1)).date()
 
 
 def _check_key_rules(**rules) -> None:
@@ -120,14 +168,24 @@ def create_key(
     whitelist: IpWhitelist | None = None,
     key_choice: str = KeyChoice.HMAC,
     public_key_pem: str = "",
+    expires_on: date | None = None,
     ip: str | None = None,
     now: datetime | None = None,
 ) -> NewKey:
-    """A new key for ``owner``; raises KeyRefused at the limit or on a taken alias."""
+    """A new key for ``owner``; raises KeyRefused at the limit, on a taken alias or an
+    expiry date beyond the ceiling. Without ``expires_on``, an unrestricted key expires
+    after the unrestricted lifetime and a whitelisted one never."""
     now = now or timezone.now()
     whitelist = whitelist or IpWhitelist()
     _lock_owner(owner)
-    _check_key_rules(owner=owner, alias=alias, can_withdraw=can_withdraw, whitelist=whitelist)
+    _check_key_rules(
+        owner=owner,
+        alias=alias,
+        can_withdraw=can_withdraw,
+        whitelist=whitelist,
+        expires_on=expires_on,
+        now=now,
+    )
 
     apikey = ApiKey(
         user=owner,
@@ -138,7 +196,9 @@ def create_key(
         can_withdraw=can_withdraw,
         ip_whitelist=whitelist.as_blocks(),
         created_at=now,
-        expires_at=_expiry(whitelist, now),
+        expires_at=(
+            chosen_expiry(expires_on, whitelist, now) if expires_on else _expiry(whitelist, now)
+        ),
     )
     secret = ""
     if key_choice == KeyChoice.HMAC:
@@ -185,19 +245,28 @@ def modify_key(
     can_trade: bool,
     can_withdraw: bool,
     whitelist: IpWhitelist | None,
+    expires_on: date | None = None,
     ip: str | None = None,
     now: datetime | None = None,
 ) -> dict:
-    """Change alias, permissions and whitelist; return what changed (before/after).
+    """Change alias, permissions, whitelist and expiry; return what changed.
 
-    Removing the whitelist restarts the expiry clock; adding one clears the expiry.
+    ``expires_on`` is the last day the key works. Without it: removing the whitelist
+    restarts the expiry clock, a whitelisted key never expires, and an unrestricted one
+    keeps its expiry.
     """
     now = now or timezone.now()
     whitelist = whitelist or IpWhitelist()
     _lock_owner(owner)
     apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
     _check_key_rules(
-        owner=owner, alias=alias, can_withdraw=can_withdraw, whitelist=whitelist, apikey=apikey
+        owner=owner,
+        alias=alias,
+        can_withdraw=can_withdraw,
+        whitelist=whitelist,
+        apikey=apikey,
+        expires_on=expires_on,
+        now=now,
     )
 
     before = _snapshot(apikey)
@@ -206,7 +275,10 @@ def modify_key(
     apikey.can_trade = can_trade
     apikey.can_withdraw = can_withdraw
     apikey.ip_whitelist = whitelist.as_blocks()
-    if bool(whitelist) != had_whitelist:
+    if expires_on is not None:
+        if expires_on != last_day(apikey.expires_at):
+            apikey.expires_at = chosen_expiry(expires_on, whitelist, now)
+    elif whitelist or had_whitelist:
         apikey.expires_at = _expiry(whitelist, now)
     after = _snapshot(apikey)
 
@@ -226,6 +298,34 @@ def modify_key(
             now=now,
             changes=changes,
         )
+    return changes
+
+
+@transaction.atomic
+def extend_key(*, owner, actor, apikey: ApiKey, expires_on: date, ip=None, now=None) -> dict:
+    """Move the key's expiry to the end of ``expires_on`` ("Extend"), within the same
+    ceilings as at creation; return what changed."""
+    now = now or timezone.now()
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    whitelist = IpWhitelist.from_blocks(apikey.ip_whitelist)
+    if refused := expiry_refusal(expires_on, whitelist, now):
+        raise refused
+    before = _iso(apikey.expires_at)
+    apikey.expires_at = chosen_expiry(expires_on, whitelist, now)
+    if before == _iso(apikey.expires_at):
+        return {}
+    apikey.save()
+    changes = {"expires_at": {"before": before, "after": _iso(apikey.expires_at)}}
+    AuditEvent.record(
+        AuditEvent.Action.MODIFIED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes=changes,
+    )
     return changes
 
 
@@ -354,6 +454,7 @@ def add_to_whitelist(*, owner, actor, apikey: ApiKey, address: str, ip=None, now
         can_trade=apikey.can_trade,
         can_withdraw=apikey.can_withdraw,
         whitelist=whitelist,
+        expires_on=last_day(apikey.expires_at) if apikey.ip_whitelist else None,
         ip=ip,
         now=now,
     )

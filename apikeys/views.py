@@ -33,6 +33,7 @@ from . import services
 from .forms import (
     ConfirmForm,
     CreateApiKeyForm,
+    ExtendKeyForm,
     ModifyApiKeyForm,
     RollSecretForm,
     WhitelistUsedIpForm,
@@ -234,6 +235,30 @@ def roll_secret_page(request, *, owner, urls: KeyUrls, key_code):
     return render(request, "apikeys/roll.html", ctx)
 
 
+def extend_key_page(request, *, owner, urls: KeyUrls, key_code):
+    apikey = get_key_or_404(owner, key_code)
+    form = ExtendKeyForm(request.POST or None, actor=request.user, apikey=apikey)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.extend_key(
+                owner=owner,
+                actor=request.user,
+                apikey=apikey,
+                expires_on=form.cleaned_data["expires_on"],
+                ip=client_ip(request),
+            )
+        except services.KeyRefused as refused:
+            form.add_error("expires_on", str(refused))
+        except ApiKey.DoesNotExist:
+            raise Http404 from None
+        else:
+            until = form.cleaned_data["expires_on"]
+            messages.success(request, f"“{apikey.alias}” now works until {until:%Y-%m-%d}.")
+            return redirect(urls.url("detail", apikey))
+    ctx = {"form": form, "apikey": apikey, "owner": owner, "urls": urls, **_limits()}
+    return render(request, "apikeys/extend.html", ctx)
+
+
 def end_grace_page(request, *, owner, urls: KeyUrls, key_code):
     """ "End now": the secret before the last roll stops working at once."""
     apikey = get_key_or_404(owner, key_code)
@@ -295,6 +320,7 @@ def _limits() -> dict:
     return {
         "limit": settings.APIKEY_MAX_PER_ACCOUNT,
         "expiry_days": settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS,
+        "max_expiry_days": settings.APIKEY_MAX_EXPIRY_DAYS,
     }
 
 
@@ -349,6 +375,7 @@ KEY_PAGES = (
     ("keys/<uuid:key_code>/modify/", "modify", modify_key_page, code_confirmed),
     ("keys/<uuid:key_code>/delete/", "delete", delete_key_page, code_confirmed),
     ("keys/<uuid:key_code>/roll/", "roll", roll_secret_page, code_confirmed),
+    ("keys/<uuid:key_code>/extend/", "extend", extend_key_page, code_confirmed),
     ("keys/<uuid:key_code>/end-grace/", "end_grace", end_grace_page, _action),
     (
         "keys/<uuid:key_code>/whitelist-used-ip/",

@@ -299,6 +299,8 @@ REVIEW_HOLIDAYS = env_list("REVIEW_HOLIDAYS", "")
 # --- API keys --------------------------------------------------------------
 APIKEY_MAX_PER_ACCOUNT = env_int("APIKEY_MAX_PER_ACCOUNT", 10)
 APIKEY_UNRESTRICTED_EXPIRY_DAYS = env_int("APIKEY_UNRESTRICTED_EXPIRY_DAYS", 90)
+# The furthest expiry date a user may choose for a key with a whitelist.
+APIKEY_MAX_EXPIRY_DAYS = env_int("APIKEY_MAX_EXPIRY_DAYS", 365)
 APIKEY_MAX_WHITELIST_ENTRIES = env_int("APIKEY_MAX_WHITELIST_ENTRIES", 30)
 # The broadest block one whitelist entry may be: a /16 is a provider's region.
 APIKEY_WHITELIST_MIN_PREFIX_V4 = env_int("APIKEY_WHITELIST_MIN_PREFIX_V4", 16)

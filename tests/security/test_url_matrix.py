@@ -85,6 +85,8 @@ apikeys:delete                          GET    login  setup  code   200    404  
                                         POST   login  setup  code   200    404    404    404
 apikeys:roll                            GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
+apikeys:extend                          GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
 apikeys:end_grace                       GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
 apikeys:whitelist_used_ip               GET    405    405    code   405    405    405    405
@@ -118,6 +120,8 @@ subaccounts:apikey_modify               GET    login  setup  code   200    404  
 subaccounts:apikey_delete               GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_roll                 GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+subaccounts:apikey_extend               GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_end_grace            GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404

@@ -90,6 +90,7 @@ def _kwargs(key: str, world) -> dict:
         "apikeys:delete",
         "apikeys:whitelist_used_ip",
         "apikeys:roll",
+        "apikeys:extend",
         "apikeys:end_grace",
     }:
         return own_key
