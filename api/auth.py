@@ -50,6 +50,7 @@ AUDITED_REFUSALS = {
     "invalid_signature",
     "replayed_request",
     "key_expired",
+    "key_disabled",
     "ip_not_allowed",
     "permission_denied",
     "rate_limited",
@@ -404,6 +405,10 @@ def owner_refusal(account) -> ApiError | None:
 
 
 def _check_key_state(apikey, server_ms: int, ip: str) -> None:
+    if apikey.disabled_at is not None:
+        raise ApiError(
+            401, "key_disabled", "This API key is disabled; its page in API Management says why."
+        )
     if apikey.is_expired(now=datetime.fromtimestamp(server_ms / 1000, tz=UTC)):
         raise ApiError(
             401, "key_expired", "This API key has expired; create a new one (or add a whitelist)."

@@ -56,6 +56,16 @@ class ApiKey(models.Model):
     previous_secret_encrypted = models.TextField(blank=True, editable=False)
     previous_public_key = models.TextField(blank=True, editable=False)
     previous_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # SHA-256 of the HMAC secret (and of the one before the last roll): how a leak report
+    # finds the key of a secret without decrypting every row. The secret has 256 random
+    # bits, so its digest can't be reversed by guessing.
+    secret_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    previous_secret_digest = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False
+    )
+    # A disabled key exists but authenticates nothing until it is enabled again.
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(max_length=16, blank=True, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -73,7 +83,11 @@ class ApiKey(models.Model):
         "can_withdraw",
         "ip_whitelist",
         "expires_at",
+        "disabled_at",
     )
+
+    class DisabledReason:
+        LEAKED = "leaked"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -115,6 +129,13 @@ class ApiKey(models.Model):
         if self.expires_at is None:
             return None
         return max(0, (self.expires_at - timezone.now()).days)
+
+    @property
+    def disabled_event(self):
+        """The audit event that disabled the key (it says why and, for a leak, where)."""
+        if self.disabled_at is None:
+            return None
+        return self.events.filter(action=AuditEvent.Action.DISABLED).first()
 
     def allows_ip(self, ip: str) -> bool:
         """Whether a request from ``ip`` may use this key (any IP when unrestricted)."""
@@ -170,6 +191,7 @@ class AuditEvent(models.Model):
         DELETED_ALL = "deleted_all", "Deleted all"
         AUTH_FAILED = "auth_failed", "Refused request"
         ROLLED = "rolled", "Secret rolled"
+        DISABLED = "disabled", "Disabled"
         GRACE_ENDED = "grace_ended", "Old secret ended"
 
     owner = models.ForeignKey(

@@ -8,13 +8,14 @@ owner's user row, so that the key limit and alias uniqueness hold when requests 
 The caller has already checked the actor's 2FA code (the forms do that).
 """
 
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -205,6 +206,7 @@ def create_key(
         apikey.key_type = ApiKey.KeyType.HMAC
         secret = keys.new_hmac_secret()
         apikey.secret_encrypted = keys.encrypt_secret(secret)
+        apikey.secret_digest = keys.secret_digest(secret)
     elif key_choice == KeyChoice.ED25519:
         apikey.key_type = ApiKey.KeyType.ED25519
         private_pem, apikey.public_key = keys.new_ed25519_pair()
@@ -384,8 +386,10 @@ def roll_secret(
             apikey.user_supplied_key = False
     else:
         apikey.previous_secret_encrypted = apikey.secret_encrypted
+        apikey.previous_secret_digest = apikey.secret_digest
         secret = keys.new_hmac_secret()
         apikey.secret_encrypted = keys.encrypt_secret(secret)
+        apikey.secret_digest = keys.secret_digest(secret)
     if length:
         apikey.previous_valid_until = now + length
     else:
@@ -432,6 +436,7 @@ def end_grace(*, owner, actor, apikey: ApiKey, ip: str | None = None, now=None) 
 
 def _forget_previous(apikey: ApiKey) -> None:
     apikey.previous_secret_encrypted = ""
+    apikey.previous_secret_digest = ""
     apikey.previous_public_key = ""
     apikey.previous_valid_until = None
 
@@ -508,6 +513,84 @@ def delete_all_keys(*, owner, actor, ip: str | None = None, now=None) -> int:
     return len(doomed)
 
 
+@transaction.atomic
+def reencrypt_secrets(*, pk: int) -> None:
+    """Encrypt a key's secret (and the one before its last roll) with the newest
+    APIKEY_ENCRYPTION_KEYS entry; the secrets themselves stay the same."""
+    apikey = ApiKey.objects.select_for_update().get(pk=pk)
+    apikey.secret_encrypted = keys.rotate_encrypted_secret(apikey.secret_encrypted)
+    if apikey.previous_secret_encrypted:
+        apikey.previous_secret_encrypted = keys.rotate_encrypted_secret(
+            apikey.previous_secret_encrypted
+        )
+    apikey.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
+
+
+# --- Leaked secrets ------------------------------------------------------------------
+
+
+def key_of_secret(token: str) -> ApiKey | None:
+    """The key ``token`` is the secret of (or was, before a roll), or None.
+
+    The checksum first: anything else costs no query. Then the digest index, and the
+    decrypted secret compared in constant time.
+    """
+    if not keys.is_well_formed_secret(token):
+        return None
+    digest = keys.secret_digest(token)
+    candidates = ApiKey.objects.filter(
+        models.Q(secret_digest=digest) | models.Q(previous_secret_digest=digest)
+    ).select_related("user", "user__parent")
+    for apikey in candidates:
+        for encrypted in (apikey.secret_encrypted, apikey.previous_secret_encrypted):
+            if encrypted and hmac.compare_digest(keys.decrypt_secret(encrypted), token):
+                return apikey
+    return None
+
+
+@sensitive_variables("token")
+@transaction.atomic
+def revoke_leaked_secret(*, token: str, url: str = "", source: str = "", now=None) -> bool:
+    """Disable the key whose secret ``token`` is, at once; True when it is one of ours.
+
+    Reported as found at ``url`` by a secret scanner (``source``: where it looked). A
+    key already disabled stays as it is: the same report twice records and e-mails once.
+    """
+    apikey = key_of_secret(token)
+    if apikey is None:
+        return False
+    now = now or timezone.now()
+    owner = apikey.user
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk)
+    if apikey.disabled_at is not None:
+        return True
+    apikey.disabled_at = now
+    apikey.disabled_reason = ApiKey.DisabledReason.LEAKED
+    apikey.save()
+    AuditEvent.record(
+        AuditEvent.Action.DISABLED,
+        owner=owner,
+        apikey=apikey,
+        now=now,
+        changes={
+            "reason": {"before": None, "after": "secret found in public"},
+            "found_at": {"before": None, "after": url[:500]},
+            "source": {"before": None, "after": source[:100]},
+        },
+    )
+    _notify(
+        owner,
+        None,
+        "apikeys/email/key_leaked.txt",
+        apikey=apikey,
+        url=url[:500],
+        source=source[:100],
+        now=now,
+    )
+    return True
+
+
 # --- Helpers -----------------------------------------------------------------------
 
 
@@ -549,7 +632,7 @@ def _notify(owner, actor, template: str, **ctx) -> None:
     whitelist and the IP of the request; they are never given a secret.
     """
     manager = owner.parent if owner.is_subaccount else owner
-    recipients = sorted({user.email for user in (manager, actor) if user.email})
+    recipients = sorted({user.email for user in (manager, actor) if user and user.email})
     if not recipients:
         return
     ctx.update(owner=owner, actor=actor)

@@ -19,6 +19,8 @@ SECRET_FIELDS = {
         "public_key",
         "previous_secret_encrypted",
         "previous_public_key",
+        "secret_digest",
+        "previous_secret_digest",
     },
     "sessions.session": {"session_key", "session_data"},
 }

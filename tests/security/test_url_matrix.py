@@ -186,6 +186,9 @@ api:order        GET     405     method_not_allowed
 api:withdrawals  GET     401     missing_credentials
                  POST    401     missing_credentials
                  DELETE  405     method_not_allowed
+api:leaks        GET     405     method_not_allowed
+                 POST    401     missing_credentials
+                 DELETE  405     method_not_allowed
 api:openapi      GET     200
                  POST    405     method_not_allowed
                  DELETE  405     method_not_allowed
