@@ -66,6 +66,10 @@ class ApiKey(models.Model):
     # A disabled key exists but authenticates nothing until it is enabled again.
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     disabled_reason = models.CharField(max_length=16, blank=True, editable=False)
+    # The expiry the 7-day and the 1-day warning were sent for: each is sent once per
+    # expiry, and a new expiry (Extend, Modify) is warned about afresh.
+    warned_7d_for = models.DateTimeField(null=True, blank=True, editable=False)
+    warned_1d_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 

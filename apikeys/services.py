@@ -526,6 +526,62 @@ def reencrypt_secrets(*, pk: int) -> None:
     apikey.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
 
 
+# --- Expiry warnings ----------------------------------------------------------------
+
+# (how long before expiry, the field recording it was sent, how the e-mail says it);
+# nearest first, so that a key first seen inside a day gets only the 1-day warning.
+WARNINGS = (
+    (timedelta(days=1), "warned_1d_for", "1 day"),
+    (timedelta(days=7), "warned_7d_for", "7 days"),
+)
+
+
+def send_expiry_warnings(*, now: datetime | None = None) -> int:
+    """E-mail the owner of each key that expires within 7 days, then within 1 day: each
+    warning once per expiry (the schedule runs this hourly). Returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    due = ApiKey.objects.filter(
+        expires_at__gt=now, expires_at__lte=now + WARNINGS[-1][0], disabled_at__isnull=True
+    ).select_related("user", "user__parent")
+    for apikey in due:
+        sent += _warn_expiry(apikey=apikey, now=now)
+    return sent
+
+
+@transaction.atomic
+def _warn_expiry(*, apikey: ApiKey, now: datetime) -> int:
+    apikey = (
+        ApiKey.objects.select_for_update().select_related("user", "user__parent").get(pk=apikey.pk)
+    )
+    left = apikey.expires_at - now
+    for within, field, label in WARNINGS:
+        if left <= within:
+            if getattr(apikey, field) == apikey.expires_at:
+                return 0
+            setattr(apikey, field, apikey.expires_at)
+            apikey.save(update_fields=[field])
+            _notify(
+                apikey.user,
+                None,
+                "apikeys/email/key_expiring.txt",
+                apikey=apikey,
+                within=label,
+                link=settings.PORTAL_URL.rstrip("/") + _key_path(apikey),
+                now=now,
+            )
+            return 1
+    return 0
+
+
+def _key_path(apikey: ApiKey) -> str:
+    from django.urls import reverse
+
+    if apikey.user.is_subaccount:
+        return reverse("subaccounts:apikey_detail", args=[apikey.user.subaccount.code, apikey.code])
+    return reverse("apikeys:detail", args=[apikey.code])
+
+
 # --- Leaked secrets ------------------------------------------------------------------
 
 

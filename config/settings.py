@@ -300,6 +300,8 @@ REVIEW_HOLIDAYS = env_list("REVIEW_HOLIDAYS", "")
 # --- API keys --------------------------------------------------------------
 APIKEY_MAX_PER_ACCOUNT = env_int("APIKEY_MAX_PER_ACCOUNT", 10)
 APIKEY_UNRESTRICTED_EXPIRY_DAYS = env_int("APIKEY_UNRESTRICTED_EXPIRY_DAYS", 90)
+# The portal's address as people reach it, for links in e-mails sent by commands.
+PORTAL_URL = env_str("PORTAL_URL", "http://localhost:8000")
 # Secret-scanning partners (POST /api/v1/leaks): their ECDSA P-256 public keys (PEM) by
 # key identifier, as a JSON object {"<identifier>": "<PEM>"}. The portal never fetches
 # them itself; empty: every report is refused.

@@ -60,5 +60,15 @@ class Migration(migrations.Migration):
             name='action',
             field=models.CharField(choices=[('created', 'Created'), ('modified', 'Modified'), ('deleted', 'Deleted'), ('deleted_all', 'Deleted all'), ('auth_failed', 'Refused request'), ('rolled', 'Secret rolled'), ('disabled', 'Disabled'), ('grace_ended', 'Old secret ended')], max_length=16),
         ),
+        migrations.AddField(
+            model_name="apikey",
+            name="warned_7d_for",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name="apikey",
+            name="warned_1d_for",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
         migrations.RunPython(index_secrets, migrations.RunPython.noop),
     ]
