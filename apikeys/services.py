@@ -551,8 +551,11 @@ def send_expiry_warnings(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def _warn_expiry(*, apikey: ApiKey, now: datetime) -> int:
+    # of=("self",): PostgreSQL can't lock the nullable side (the parent) of the join.
     apikey = (
-        ApiKey.objects.select_for_update().select_related("user", "user__parent").get(pk=apikey.pk)
+        ApiKey.objects.select_for_update(of=("self",))
+        .select_related("user", "user__parent")
+        .get(pk=apikey.pk)
     )
     left = apikey.expires_at - now
     for within, field, label in WARNINGS:

@@ -131,8 +131,7 @@ def test_the_secret_before_a_roll_still_finds_its_key(client, scanner, leaked):
     assert ApiKey.objects.get(pk=leaked.pk).disabled_at is not None
 
 
-def test_a_key_whose_digest_predates_the_index_is_found_after_the_migration(db):
-    """The data migration digests existing secrets; a fresh key is digested on creation."""
+def test_a_new_keys_secret_is_indexed_by_its_digest_and_found(db):
     apikey = ApiKeyFactory()
     assert apikey.secret_digest == keys.secret_digest(apikey.plain_secret)
     assert services.key_of_secret(apikey.plain_secret) == apikey
