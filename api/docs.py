@@ -65,6 +65,12 @@ def error_codes() -> list[tuple[int, str, str, str]]:
             "Create a new key, or give the next one a whitelist (those never expire).",
         ),
         (
+            401,
+            "key_disabled",
+            "The key was disabled: its secret was reported found in public.",
+            "Its page in API Management says why; delete it and create a new key.",
+        ),
+        (
             403,
             "ip_not_allowed",
             "The request came from an IP address that is not on the key's whitelist.",

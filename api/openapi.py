@@ -192,6 +192,34 @@ def _schemas() -> dict:
         "quantity": _decimal("How much of the base asset.", "0.01"),
     }
     schemas = {
+        "LeakReport": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1000,
+            "items": {
+                "type": "object",
+                "required": ["token"],
+                "properties": {
+                    "token": {"type": "string", "description": "The text found."},
+                    "type": {"type": "string", "description": "The scanner's pattern name."},
+                    "url": {"type": "string", "description": "Where it was found."},
+                    "source": {"type": "string", "description": "content, commit, issue…"},
+                },
+            },
+        },
+        "LeakLabels": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["token_raw", "token_type", "label"],
+                "properties": {
+                    "token_raw": {"type": "string"},
+                    "token_type": {"type": "string"},
+                    "label": {"type": "string", "enum": ["true_positive", "false_positive"]},
+                },
+            },
+        },
         "ServerTime": {
             "type": "object",
             "additionalProperties": False,
@@ -406,6 +434,20 @@ def _security_schemes() -> dict:
             "name": "X-API-SIGNATURE",
             "description": payload,
         },
+        # POST /api/v1/leaks only: signed by a secret-scanning partner, not an API key.
+        "ScannerKeyId": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "GITHUB-PUBLIC-KEY-IDENTIFIER",
+            "description": "The identifier of the scanner's ECDSA P-256 public key, one "
+            "the operator configured (SECRET_SCANNING_PUBLIC_KEYS).",
+        },
+        "ScannerSignature": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "GITHUB-PUBLIC-KEY-SIGNATURE",
+            "description": "base64 of the DER ECDSA P-256 / SHA-256 signature of the raw body.",
+        },
     }
 
 
@@ -448,6 +490,27 @@ def _paths() -> dict:
                 "responses": {
                     "200": _ok("The server's clock.", "ServerTime", signed=False),
                     "400": _error(400, "An unknown query parameter."),
+                },
+            }
+        },
+        "/api/v1/leaks": {
+            "post": {
+                "operationId": "reportLeaks",
+                "summary": "A secret scanner reports leaked secrets (GitHub's partner format).",
+                "description": "Not for bots: a secret-scanning partner POSTs the tokens it "
+                "found in public; each that is one of our secrets disables its key at once. "
+                "Signed with the partner's ECDSA key, never an API key.",
+                "x-permission": None,
+                "x-signed-by": "secret-scanning partner",
+                "security": [{"ScannerKeyId": [], "ScannerSignature": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": _json("LeakReport"),
+                },
+                "responses": {
+                    "200": _ok("Each token, labelled.", "LeakLabels", signed=False),
+                    "400": _error(400, "Oversized, not JSON, or not an array of findings."),
+                    "401": _error(401, "Unsigned, or the signature does not verify."),
                 },
             }
         },

@@ -24,10 +24,11 @@ from accounts.money import MAX_AMOUNT, format_amount, round_usdt
 from accounts.services import total_usdt
 from api import auth
 from api.auth import api_key_required
-from api.errors import error_response, invalid_request
+from api.errors import ApiError, error_response, invalid_request
+from apikeys.services import revoke_leaked_secret
 
 from . import docs as api_docs
-from . import openapi, services, validation
+from . import leaks, openapi, services, validation
 from .forms import SignatureCheckForm
 from .models import Order, Withdrawal
 from .validation import query_params
@@ -97,6 +98,46 @@ def _withdrawal_json(withdrawal: Withdrawal) -> dict:
 
 
 # --- The API -------------------------------------------------------------------------
+
+
+@api_methods("POST")
+@query_params()
+def leak_report(request):
+    """A secret scanner's report of leaked secrets (api/leaks.py): each of ours is
+    disabled at once. Signed by the scanner's ECDSA key, not by an API key."""
+    key_id = request.headers.get(leaks.HEADER_KEY_ID, "").strip()
+    signature = request.headers.get(leaks.HEADER_SIGNATURE, "").strip()
+    if not key_id or not signature:
+        return error_response(
+            401,
+            "missing_credentials",
+            f"Missing header(s): {leaks.HEADER_KEY_ID}, {leaks.HEADER_SIGNATURE}.",
+        )
+    try:
+        body = leaks.report_body(request)
+    except ApiError as refusal:
+        return refusal.response()
+    if not leaks.is_signed(body, key_id, signature):
+        return error_response(
+            401, "invalid_signature", "The report's signature does not verify with that key."
+        )
+    try:
+        report = leaks.parse_report(body)
+    except ApiError as refusal:
+        return refusal.response()
+    answer = [
+        {
+            "token_raw": finding["token"],
+            "token_type": finding["type"],
+            "label": "true_positive"
+            if revoke_leaked_secret(
+                token=finding["token"], url=finding["url"], source=finding["source"]
+            )
+            else "false_positive",
+        }
+        for finding in report
+    ]
+    return JsonResponse(answer, safe=False, headers={"Cache-Control": "no-store"})
 
 
 @api_methods("GET")

@@ -14,7 +14,7 @@ from accounts.validators import plain_text
 
 from . import keys
 from .models import ApiKey
-from .services import KeyChoice, key_refusals
+from .services import Grace, KeyChoice, expiry_refusal, key_refusals, last_day
 from .whitelist import IpWhitelist, WhitelistError
 
 
@@ -37,7 +37,13 @@ class ApiKeyForm(TwoFactorForm):
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
 
-    field_order = ["alias", "can_trade", "can_withdraw", "ip_whitelist"]
+    expires_on = forms.DateField(
+        label="Expires after",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    field_order = ["alias", "can_trade", "can_withdraw", "ip_whitelist", "expires_on"]
 
     def __init__(self, *args, actor, owner, apikey: ApiKey | None = None, **kwargs):
         self.owner = owner
@@ -51,6 +57,12 @@ class ApiKeyForm(TwoFactorForm):
             f"/{settings.APIKEY_WHITELIST_MIN_PREFIX_V6}). Leave it empty for "
             f"unrestricted access: the key then expires after "
             f"{settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} days."
+        )
+        self.fields["expires_on"].help_text = (
+            "Optional: the last day (UTC) the key works, at most "
+            f"{settings.APIKEY_MAX_EXPIRY_DAYS} days ahead ("
+            f"{settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} without a whitelist). Leave it empty: "
+            "a key with a whitelist never expires."
         )
 
     def clean_alias(self):
@@ -70,6 +82,7 @@ class ApiKeyForm(TwoFactorForm):
             alias=self.cleaned_data.get("alias"),
             can_withdraw=self.cleaned_data.get("can_withdraw"),
             whitelist=self.cleaned_data.get("ip_whitelist"),
+            expires_on=self.cleaned_data.get("expires_on"),
         ):
             self.add_error(refused.field, str(refused))
         # Last: the 2FA code is checked (and spent) only when all the rest is valid.
@@ -83,6 +96,7 @@ class ApiKeyForm(TwoFactorForm):
             "can_trade": data["can_trade"],
             "can_withdraw": data["can_withdraw"],
             "whitelist": data["ip_whitelist"],
+            "expires_on": data["expires_on"],
         }
 
     @property
@@ -138,9 +152,75 @@ class ModifyApiKeyForm(ApiKeyForm):
                 "can_trade": apikey.can_trade,
                 "can_withdraw": apikey.can_withdraw,
                 "ip_whitelist": IpWhitelist.from_blocks(apikey.ip_whitelist).as_text(),
+                # An unrestricted key's expiry is its ceiling: the field can only shorten it.
+                "expires_on": last_day(apikey.expires_at) if apikey.ip_whitelist else None,
             },
         )
         super().__init__(*args, apikey=apikey, **kwargs)
+
+
+class RollSecretForm(TwoFactorForm):
+    """A new secret for a key, and how long the old one keeps working."""
+
+    grace = forms.ChoiceField(
+        label="Keep the old secret working for",
+        choices=Grace.CHOICES,
+        initial=Grace.HOUR,
+        widget=forms.RadioSelect,
+        help_text="Both secrets work during this time, so you can update your bot without "
+        "downtime. The old one then stops by itself; “End now” on the key's page stops it "
+        "earlier.",
+    )
+    public_key = forms.CharField(
+        label="New Ed25519 public key (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text="Paste the public key of a pair you generated, or leave it empty and we "
+        "generate a new pair and show its private key once.",
+    )
+
+    field_order = ["grace", "public_key"]
+
+    def __init__(self, *args, actor, apikey: ApiKey, **kwargs):
+        self.apikey = apikey
+        super().__init__(*args, user=actor, **kwargs)
+        if apikey.key_type != ApiKey.KeyType.ED25519:
+            del self.fields["public_key"]
+
+    def clean_public_key(self):
+        text = self.cleaned_data.get("public_key", "").strip()
+        if not text:
+            return ""
+        try:
+            return keys.parse_ed25519_public_key(text)
+        except ValueError as refused:
+            raise forms.ValidationError(str(refused)) from None
+
+    def service_kwargs(self) -> dict:
+        return {
+            "grace": self.cleaned_data["grace"],
+            "public_key_pem": self.cleaned_data.get("public_key", ""),
+        }
+
+
+class ExtendKeyForm(TwoFactorForm):
+    """ "Extend": a new last day for the key, within the ceilings of creation."""
+
+    expires_on = forms.DateField(
+        label="Works until (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actor, apikey: ApiKey, **kwargs):
+        self.apikey = apikey
+        super().__init__(*args, user=actor, **kwargs)
+
+    def clean_expires_on(self):
+        expires_on = self.cleaned_data["expires_on"]
+        whitelist = IpWhitelist.from_blocks(self.apikey.ip_whitelist)
+        if refused := expiry_refusal(expires_on, whitelist, None):
+            raise forms.ValidationError(str(refused))
+        return expires_on
 
 
 class ConfirmForm(TwoFactorForm):

@@ -80,6 +80,15 @@ def is_well_formed_secret(token: str) -> bool:
     return _well_formed(token, SECRET_PREFIX, _SECRET_RANDOM_CHARS)
 
 
+# What secret scanners look for (apikeys/README.md, "For secret scanners").
+SECRET_PATTERN = rf"\b{SECRET_PREFIX}[0-9A-Za-z]{{{_SECRET_RANDOM_CHARS + _CHECKSUM_CHARS}}}\b"
+
+
+def secret_digest(secret: str) -> str:
+    """The index a leaked secret is looked up by (never the secret itself)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 # --- Encryption at rest ------------------------------------------------------
 
 

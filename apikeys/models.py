@@ -51,8 +51,47 @@ class ApiKey(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Rolling: the material the key had before its last roll (HMAC: the secret,
+    # encrypted; Ed25519: the public key), still accepted until ``previous_valid_until``.
+    previous_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_public_key = models.TextField(blank=True, editable=False)
+    previous_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # SHA-256 of the HMAC secret (and of the one before the last roll): how a leak report
+    # finds the key of a secret without decrypting every row. The secret has 256 random
+    # bits, so its digest can't be reversed by guessing.
+    secret_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    previous_secret_digest = models.CharField(
+        max_length=64, blank=True, db_index=True, editable=False
+    )
+    # A disabled key exists but authenticates nothing until it is enabled again.
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(max_length=16, blank=True, editable=False)
+    # The expiry the 7-day and the 1-day warning were sent for: each is sent once per
+    # expiry, and a new expiry (Extend, Modify) is warned about afresh.
+    warned_7d_for = models.DateTimeField(null=True, blank=True, editable=False)
+    warned_1d_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
+
+    # What the signed-request gate reads of a key, besides its owner (api/auth.py). Every
+    # write to one of these goes through apikeys/services.py.
+    AUTH_FIELDS = (
+        "api_key",
+        "key_type",
+        "secret_encrypted",
+        "public_key",
+        "previous_secret_encrypted",
+        "previous_public_key",
+        "previous_valid_until",
+        "can_trade",
+        "can_withdraw",
+        "ip_whitelist",
+        "expires_at",
+        "disabled_at",
+    )
+
+    class DisabledReason:
+        LEAKED = "leaked"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -88,6 +127,20 @@ class ApiKey(models.Model):
             return "expired"
         return "soon" if left.days < 7 else "later"
 
+    @property
+    def expires_in_days(self) -> int | None:
+        """Whole days left before the key expires (0: less than a day), None: never."""
+        if self.expires_at is None:
+            return None
+        return max(0, (self.expires_at - timezone.now()).days)
+
+    @property
+    def disabled_event(self):
+        """The audit event that disabled the key (it says why and, for a leak, where)."""
+        if self.disabled_at is None:
+            return None
+        return self.events.filter(action=AuditEvent.Action.DISABLED).first()
+
     def allows_ip(self, ip: str) -> bool:
         """Whether a request from ``ip`` may use this key (any IP when unrestricted)."""
         return not self.ip_whitelist or ip in IpWhitelist.from_blocks(self.ip_whitelist)
@@ -108,6 +161,29 @@ class ApiKey(models.Model):
     # Templates call argument-less methods: {{ apikey.secret }} must render nothing.
     secret.do_not_call_in_templates = True
 
+    def in_grace(self, now=None) -> bool:
+        """Whether the material before the last roll is still accepted."""
+        return self.previous_valid_until is not None and self.previous_valid_until > (
+            now or timezone.now()
+        )
+
+    def verifies(self, payload: bytes, signature: str, now=None) -> bool:
+        """Whether ``signature`` over ``payload`` was made with this key's material: the
+        current one, or the one before the last roll while its grace period lasts."""
+        if self.key_type == self.KeyType.ED25519:
+            current, previous = self.public_key, self.previous_public_key
+            check = keys.verify_ed25519
+        else:
+            current, previous = self.secret_encrypted, self.previous_secret_encrypted
+            check = self._verify_hmac
+        if check(current, payload, signature):
+            return True
+        return bool(previous) and self.in_grace(now) and check(previous, payload, signature)
+
+    @staticmethod
+    def _verify_hmac(encrypted: str, payload: bytes, signature: str) -> bool:
+        return keys.verify_hmac(keys.decrypt_secret(encrypted), payload, signature)
+
 
 class AuditEvent(models.Model):
     """Who did what to which key, from where. Outlives the key it names."""
@@ -118,6 +194,9 @@ class AuditEvent(models.Model):
         DELETED = "deleted", "Deleted"
         DELETED_ALL = "deleted_all", "Deleted all"
         AUTH_FAILED = "auth_failed", "Refused request"
+        ROLLED = "rolled", "Secret rolled"
+        DISABLED = "disabled", "Disabled"
+        GRACE_ENDED = "grace_ended", "Old secret ended"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="audit_events"

@@ -8,13 +8,14 @@ owner's user row, so that the key limit and alias uniqueness hold when requests 
 The caller has already checked the actor's 2FA code (the forms do that).
 """
 
+import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -64,7 +65,14 @@ class KeyRefused(Exception):
 
 
 def key_refusals(
-    *, owner, alias: str | None, can_withdraw: bool, whitelist, apikey: ApiKey | None = None
+    *,
+    owner,
+    alias: str | None,
+    can_withdraw: bool,
+    whitelist,
+    apikey: ApiKey | None = None,
+    expires_on: date | None = None,
+    now: datetime | None = None,
 ) -> list[KeyRefused]:
     """Every rule a new key (``apikey`` None) or a change to ``apikey`` breaks.
 
@@ -93,7 +101,48 @@ def key_refusals(
     locked = withdraw_key_refusal(owner, had_withdraw=had_withdraw, wants_withdraw=can_withdraw)
     if locked:
         refusals.append(KeyRefused(locked, field="can_withdraw"))
+    if whitelist is not None and (refused := expiry_refusal(expires_on, whitelist, now)):
+        refusals.append(refused)
     return refusals
+
+
+# --- Expiry ---------------------------------------------------------------------------
+
+
+def expiry_ceiling(whitelist, now: datetime) -> datetime:
+    """The latest a key may expire: a year ahead with a whitelist (a setting); without
+    one, the unrestricted lifetime (a key that works from anywhere can't live long)."""
+    if whitelist:
+        return now + timedelta(days=settings.APIKEY_MAX_EXPIRY_DAYS)
+    return now + timedelta(days=settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS)
+
+
+def expiry_refusal(expires_on: date | None, whitelist, now: datetime | None) -> KeyRefused | None:
+    """Why ``expires_on`` (the last day the key works) can't be chosen, or None."""
+    if expires_on is None:
+        return None
+    now = now or timezone.now()
+    if expires_on <= now.date():
+        return KeyRefused("Choose a date after today.", field="expires_on")
+    ceiling = expiry_ceiling(whitelist, now)
+    if expires_on > ceiling.date():
+        why = "" if whitelist else " for a key without an IP whitelist"
+        return KeyRefused(f"The latest expiry date{why} is {ceiling:%Y-%m-%d}.", field="expires_on")
+    return None
+
+
+def chosen_expiry(expires_on: date, whitelist, now: datetime) -> datetime:
+    """The moment a key chosen to work through ``expires_on`` stops: the end of that
+    day (UTC), or the ceiling when that comes first."""
+    end_of_day = datetime.combine(expires_on + timedelta(days=1), time.min, tzinfo=UTC)
+    return min(end_of_day, expiry_ceiling(whitelist, now))
+
+
+def last_day(expires_at: datetime | None) -> date | None:
+    """The last day (UTC) a key expiring at ``expires_at`` works: what the forms show."""
+    if expires_at is None:
+        return None
+    return (expires_at.astimezone(UTC) - timedelta(microseconds=1)).date()
 
 
 def _check_key_rules(**rules) -> None:
@@ -130,14 +179,24 @@ def create_key(
     whitelist: IpWhitelist | None = None,
     key_choice: str = KeyChoice.HMAC,
     public_key_pem: str = "",
+    expires_on: date | None = None,
     ip: str | None = None,
     now: datetime | None = None,
 ) -> NewKey:
-    """A new key for ``owner``; raises KeyRefused at the limit or on a taken alias."""
+    """A new key for ``owner``; raises KeyRefused at the limit, on a taken alias or an
+    expiry date beyond the ceiling. Without ``expires_on``, an unrestricted key expires
+    after the unrestricted lifetime and a whitelisted one never."""
     now = now or timezone.now()
     whitelist = whitelist or IpWhitelist()
     _lock_owner(owner)
-    _check_key_rules(owner=owner, alias=alias, can_withdraw=can_withdraw, whitelist=whitelist)
+    _check_key_rules(
+        owner=owner,
+        alias=alias,
+        can_withdraw=can_withdraw,
+        whitelist=whitelist,
+        expires_on=expires_on,
+        now=now,
+    )
 
     apikey = ApiKey(
         user=owner,
@@ -148,13 +207,16 @@ def create_key(
         can_withdraw=can_withdraw,
         ip_whitelist=whitelist.as_blocks(),
         created_at=now,
-        expires_at=_expiry(whitelist, now),
+        expires_at=(
+            chosen_expiry(expires_on, whitelist, now) if expires_on else _expiry(whitelist, now)
+        ),
     )
     secret = ""
     if key_choice == KeyChoice.HMAC:
         apikey.key_type = ApiKey.KeyType.HMAC
         secret = keys.new_hmac_secret()
         apikey.secret_encrypted = keys.encrypt_secret(secret)
+        apikey.secret_digest = keys.secret_digest(secret)
     elif key_choice == KeyChoice.ED25519:
         apikey.key_type = ApiKey.KeyType.ED25519
         private_pem, apikey.public_key = keys.new_ed25519_pair()
@@ -195,19 +257,28 @@ def modify_key(
     can_trade: bool,
     can_withdraw: bool,
     whitelist: IpWhitelist | None,
+    expires_on: date | None = None,
     ip: str | None = None,
     now: datetime | None = None,
 ) -> dict:
-    """Change alias, permissions and whitelist; return what changed (before/after).
+    """Change alias, permissions, whitelist and expiry; return what changed.
 
-    Removing the whitelist restarts the expiry clock; adding one clears the expiry.
+    ``expires_on`` is the last day the key works. Without it: removing the whitelist
+    restarts the expiry clock, a whitelisted key never expires, and an unrestricted one
+    keeps its expiry.
     """
     now = now or timezone.now()
     whitelist = whitelist or IpWhitelist()
     _lock_owner(owner)
     apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
     _check_key_rules(
-        owner=owner, alias=alias, can_withdraw=can_withdraw, whitelist=whitelist, apikey=apikey
+        owner=owner,
+        alias=alias,
+        can_withdraw=can_withdraw,
+        whitelist=whitelist,
+        apikey=apikey,
+        expires_on=expires_on,
+        now=now,
     )
 
     before = _snapshot(apikey)
@@ -216,7 +287,10 @@ def modify_key(
     apikey.can_trade = can_trade
     apikey.can_withdraw = can_withdraw
     apikey.ip_whitelist = whitelist.as_blocks()
-    if bool(whitelist) != had_whitelist:
+    if expires_on is not None:
+        if expires_on != last_day(apikey.expires_at):
+            apikey.expires_at = chosen_expiry(expires_on, whitelist, now)
+    elif whitelist or had_whitelist:
         apikey.expires_at = _expiry(whitelist, now)
     after = _snapshot(apikey)
 
@@ -242,6 +316,144 @@ def modify_key(
 
 
 @transaction.atomic
+def extend_key(*, owner, actor, apikey: ApiKey, expires_on: date, ip=None, now=None) -> dict:
+    """Move the key's expiry to the end of ``expires_on`` ("Extend"), within the same
+    ceilings as at creation; return what changed."""
+    now = now or timezone.now()
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    whitelist = IpWhitelist.from_blocks(apikey.ip_whitelist)
+    if refused := expiry_refusal(expires_on, whitelist, now):
+        raise refused
+    before = _iso(apikey.expires_at)
+    apikey.expires_at = chosen_expiry(expires_on, whitelist, now)
+    if before == _iso(apikey.expires_at):
+        return {}
+    apikey.save()
+    changes = {"expires_at": {"before": before, "after": _iso(apikey.expires_at)}}
+    AuditEvent.record(
+        AuditEvent.Action.MODIFIED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes=changes,
+    )
+    return changes
+
+
+class Grace:
+    """How long the old secret keeps working after a roll (the roll form's choices)."""
+
+    NONE = "none"
+    HOUR = "1h"
+    DAY = "24h"
+    WEEK = "7d"
+    CHOICES = [
+        (NONE, "None: the old secret stops now"),
+        (HOUR, "1 hour"),
+        (DAY, "24 hours"),
+        (WEEK, "7 days"),
+    ]
+    LENGTHS = {
+        NONE: timedelta(0),
+        HOUR: timedelta(hours=1),
+        DAY: timedelta(hours=24),
+        WEEK: timedelta(days=7),
+    }
+
+
+@sensitive_variables()
+@transaction.atomic
+def roll_secret(
+    *,
+    owner,
+    actor,
+    apikey: ApiKey,
+    grace: str,
+    public_key_pem: str = "",
+    ip: str | None = None,
+    now: datetime | None = None,
+) -> NewKey:
+    """A new secret (HMAC) or key pair (Ed25519) for ``apikey``; the API key stays.
+
+    The material before the roll keeps working for ``grace`` (a ``Grace`` choice), then
+    stops by itself. A roll during a grace period replaces the older material: at most
+    two are ever accepted. An Ed25519 key takes ``public_key_pem`` when given (the user
+    keeps the private key), else a pair is generated and its private half shown once.
+    """
+    now = now or timezone.now()
+    length = Grace.LENGTHS[grace]
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    secret = ""
+    if apikey.key_type == ApiKey.KeyType.ED25519:
+        apikey.previous_public_key = apikey.public_key
+        if public_key_pem:
+            apikey.public_key = keys.parse_ed25519_public_key(public_key_pem)
+            apikey.user_supplied_key = True
+        else:
+            secret, apikey.public_key = keys.new_ed25519_pair()
+            apikey.user_supplied_key = False
+    else:
+        apikey.previous_secret_encrypted = apikey.secret_encrypted
+        apikey.previous_secret_digest = apikey.secret_digest
+        secret = keys.new_hmac_secret()
+        apikey.secret_encrypted = keys.encrypt_secret(secret)
+        apikey.secret_digest = keys.secret_digest(secret)
+    if length:
+        apikey.previous_valid_until = now + length
+    else:
+        _forget_previous(apikey)
+    apikey.save()
+    AuditEvent.record(
+        AuditEvent.Action.ROLLED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes={
+            "old_secret_valid_until": {"before": None, "after": _iso(apikey.previous_valid_until)}
+        },
+    )
+    _notify(owner, actor, "apikeys/email/key_rolled.txt", apikey=apikey, ip=ip, now=now)
+    return NewKey(apikey=apikey, secret=secret)
+
+
+@transaction.atomic
+def end_grace(*, owner, actor, apikey: ApiKey, ip: str | None = None, now=None) -> bool:
+    """Stop accepting the material before the last roll now ("End now"); False when
+    there was no grace period running."""
+    now = now or timezone.now()
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    if not apikey.in_grace(now):
+        return False
+    before = _iso(apikey.previous_valid_until)
+    _forget_previous(apikey)
+    apikey.save()
+    AuditEvent.record(
+        AuditEvent.Action.GRACE_ENDED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes={"old_secret_valid_until": {"before": before, "after": _iso(now)}},
+    )
+    return True
+
+
+def _forget_previous(apikey: ApiKey) -> None:
+    apikey.previous_secret_encrypted = ""
+    apikey.previous_secret_digest = ""
+    apikey.previous_public_key = ""
+    apikey.previous_valid_until = None
+
+
+@transaction.atomic
 def add_to_whitelist(*, owner, actor, apikey: ApiKey, address: str, ip=None, now=None) -> dict:
     """Add ``address`` to the key's whitelist and change nothing else.
 
@@ -259,6 +471,7 @@ def add_to_whitelist(*, owner, actor, apikey: ApiKey, address: str, ip=None, now
         can_trade=apikey.can_trade,
         can_withdraw=apikey.can_withdraw,
         whitelist=whitelist,
+        expires_on=last_day(apikey.expires_at) if apikey.ip_whitelist else None,
         ip=ip,
         now=now,
     )
@@ -312,6 +525,143 @@ def delete_all_keys(*, owner, actor, ip: str | None = None, now=None) -> int:
     return len(doomed)
 
 
+@transaction.atomic
+def reencrypt_secrets(*, pk: int) -> None:
+    """Encrypt a key's secret (and the one before its last roll) with the newest
+    APIKEY_ENCRYPTION_KEYS entry; the secrets themselves stay the same."""
+    apikey = ApiKey.objects.select_for_update().get(pk=pk)
+    apikey.secret_encrypted = keys.rotate_encrypted_secret(apikey.secret_encrypted)
+    if apikey.previous_secret_encrypted:
+        apikey.previous_secret_encrypted = keys.rotate_encrypted_secret(
+            apikey.previous_secret_encrypted
+        )
+    apikey.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
+
+
+# --- Expiry warnings ----------------------------------------------------------------
+
+# (how long before expiry, the field recording it was sent, how the e-mail says it);
+# nearest first, so that a key first seen inside a day gets only the 1-day warning.
+WARNINGS = (
+    (timedelta(days=1), "warned_1d_for", "1 day"),
+    (timedelta(days=7), "warned_7d_for", "7 days"),
+)
+
+
+def send_expiry_warnings(*, now: datetime | None = None) -> int:
+    """E-mail the owner of each key that expires within 7 days, then within 1 day: each
+    warning once per expiry (the schedule runs this hourly). Returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    due = ApiKey.objects.filter(
+        expires_at__gt=now, expires_at__lte=now + WARNINGS[-1][0], disabled_at__isnull=True
+    ).select_related("user", "user__parent")
+    for apikey in due:
+        sent += _warn_expiry(apikey=apikey, now=now)
+    return sent
+
+
+@transaction.atomic
+def _warn_expiry(*, apikey: ApiKey, now: datetime) -> int:
+    # of=("self",): PostgreSQL can't lock the nullable side (the parent) of the join.
+    apikey = (
+        ApiKey.objects.select_for_update(of=("self",))
+        .select_related("user", "user__parent")
+        .get(pk=apikey.pk)
+    )
+    left = apikey.expires_at - now
+    for within, field, label in WARNINGS:
+        if left <= within:
+            if getattr(apikey, field) == apikey.expires_at:
+                return 0
+            setattr(apikey, field, apikey.expires_at)
+            apikey.save(update_fields=[field])
+            _notify(
+                apikey.user,
+                None,
+                "apikeys/email/key_expiring.txt",
+                apikey=apikey,
+                within=label,
+                link=settings.PORTAL_URL.rstrip("/") + _key_path(apikey),
+                now=now,
+            )
+            return 1
+    return 0
+
+
+def _key_path(apikey: ApiKey) -> str:
+    from django.urls import reverse
+
+    if apikey.user.is_subaccount:
+        return reverse("subaccounts:apikey_detail", args=[apikey.user.subaccount.code, apikey.code])
+    return reverse("apikeys:detail", args=[apikey.code])
+
+
+# --- Leaked secrets ------------------------------------------------------------------
+
+
+def key_of_secret(token: str) -> ApiKey | None:
+    """The key ``token`` is the secret of (or was, before a roll), or None.
+
+    The checksum first: anything else costs no query. Then the digest index, and the
+    decrypted secret compared in constant time.
+    """
+    if not keys.is_well_formed_secret(token):
+        return None
+    digest = keys.secret_digest(token)
+    candidates = ApiKey.objects.filter(
+        models.Q(secret_digest=digest) | models.Q(previous_secret_digest=digest)
+    ).select_related("user", "user__parent")
+    for apikey in candidates:
+        for encrypted in (apikey.secret_encrypted, apikey.previous_secret_encrypted):
+            if encrypted and hmac.compare_digest(keys.decrypt_secret(encrypted), token):
+                return apikey
+    return None
+
+
+@sensitive_variables("token")
+@transaction.atomic
+def revoke_leaked_secret(*, token: str, url: str = "", source: str = "", now=None) -> bool:
+    """Disable the key whose secret ``token`` is, at once; True when it is one of ours.
+
+    Reported as found at ``url`` by a secret scanner (``source``: where it looked). A
+    key already disabled stays as it is: the same report twice records and e-mails once.
+    """
+    apikey = key_of_secret(token)
+    if apikey is None:
+        return False
+    now = now or timezone.now()
+    owner = apikey.user
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk)
+    if apikey.disabled_at is not None:
+        return True
+    apikey.disabled_at = now
+    apikey.disabled_reason = ApiKey.DisabledReason.LEAKED
+    apikey.save()
+    AuditEvent.record(
+        AuditEvent.Action.DISABLED,
+        owner=owner,
+        apikey=apikey,
+        now=now,
+        changes={
+            "reason": {"before": None, "after": "secret found in public"},
+            "found_at": {"before": None, "after": url[:500]},
+            "source": {"before": None, "after": source[:100]},
+        },
+    )
+    _notify(
+        owner,
+        None,
+        "apikeys/email/key_leaked.txt",
+        apikey=apikey,
+        url=url[:500],
+        source=source[:100],
+        now=now,
+    )
+    return True
+
+
 # --- Helpers -----------------------------------------------------------------------
 
 
@@ -353,7 +703,7 @@ def _notify(owner, actor, template: str, **ctx) -> None:
     whitelist and the IP of the request; they are never given a secret.
     """
     manager = owner.parent if owner.is_subaccount else owner
-    recipients = sorted({user.email for user in (manager, actor) if user.email})
+    recipients = sorted({user.email for user in (manager, actor) if user and user.email})
     if not recipients:
         return
     ctx.update(owner=owner, actor=actor, phrase=phrase_of(owner))

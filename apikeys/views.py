@@ -31,7 +31,14 @@ from core.net import client_ip
 from reviews.services import frozen_refusal, is_approved, latest_application
 
 from . import services
-from .forms import ConfirmForm, CreateApiKeyForm, ModifyApiKeyForm, WhitelistUsedIpForm
+from .forms import (
+    ConfirmForm,
+    CreateApiKeyForm,
+    ExtendKeyForm,
+    ModifyApiKeyForm,
+    RollSecretForm,
+    WhitelistUsedIpForm,
+)
 from .models import ApiKey, AuditEvent
 from .usage import key_usage
 from .whitelist import WhitelistError
@@ -146,7 +153,8 @@ def new_key_page(request, *, owner, urls: KeyUrls):
 @sensitive_variables()
 def secret_page(request, *, owner, urls: KeyUrls, key_code):
     apikey = get_key_or_404(owner, key_code)
-    if not showonce.waiting(request.session, SECRET_TO_SHOW, tag=str(apikey.code)):
+    rolled = showonce.waiting(request.session, SECRET_TO_SHOW, tag=_roll_tag(apikey))
+    if not rolled and not showonce.waiting(request.session, SECRET_TO_SHOW, tag=str(apikey.code)):
         messages.info(
             request,
             "The secret is shown only once, right after creation, and can't be "
@@ -161,7 +169,7 @@ def secret_page(request, *, owner, urls: KeyUrls, key_code):
             "is up. Delete this key and create a new one.",
         )
         return redirect(urls.url("detail", apikey))
-    ctx = {"apikey": apikey, "secret": secret, "owner": owner, "urls": urls}
+    ctx = {"apikey": apikey, "secret": secret, "owner": owner, "urls": urls, "rolled": rolled}
     return showonce.render(request, "apikeys/secret.html", ctx)
 
 
@@ -212,6 +220,66 @@ def modify_key_page(request, *, owner, urls: KeyUrls, key_code):
     return render(request, "apikeys/key_form.html", ctx)
 
 
+def roll_secret_page(request, *, owner, urls: KeyUrls, key_code):
+    apikey = get_key_or_404(owner, key_code)
+    form = RollSecretForm(request.POST or None, actor=request.user, apikey=apikey)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rolled = services.roll_secret(
+                owner=owner,
+                actor=request.user,
+                apikey=apikey,
+                ip=client_ip(request),
+                **form.service_kwargs(),
+            )
+        except ApiKey.DoesNotExist:
+            raise Http404 from None  # deleted while the form was open
+        _stash_secret(request, rolled, tag=_roll_tag(apikey))
+        return redirect(urls.url("secret", apikey))
+    ctx = {"form": form, "apikey": apikey, "owner": owner, "urls": urls}
+    return render(request, "apikeys/roll.html", ctx)
+
+
+def extend_key_page(request, *, owner, urls: KeyUrls, key_code):
+    apikey = get_key_or_404(owner, key_code)
+    form = ExtendKeyForm(request.POST or None, actor=request.user, apikey=apikey)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.extend_key(
+                owner=owner,
+                actor=request.user,
+                apikey=apikey,
+                expires_on=form.cleaned_data["expires_on"],
+                ip=client_ip(request),
+            )
+        except services.KeyRefused as refused:
+            form.add_error("expires_on", str(refused))
+        except ApiKey.DoesNotExist:
+            raise Http404 from None
+        else:
+            until = form.cleaned_data["expires_on"]
+            messages.success(request, f"“{apikey.alias}” now works until {until:%Y-%m-%d}.")
+            return redirect(urls.url("detail", apikey))
+    ctx = {"form": form, "apikey": apikey, "owner": owner, "urls": urls, **_limits()}
+    return render(request, "apikeys/extend.html", ctx)
+
+
+def end_grace_page(request, *, owner, urls: KeyUrls, key_code):
+    """ "End now": the secret before the last roll stops working at once."""
+    apikey = get_key_or_404(owner, key_code)
+    try:
+        ended = services.end_grace(
+            owner=owner, actor=request.user, apikey=apikey, ip=client_ip(request)
+        )
+    except ApiKey.DoesNotExist:
+        raise Http404 from None
+    if ended:
+        messages.success(request, "The old secret no longer works.")
+    else:
+        messages.info(request, "The old secret had already stopped working.")
+    return redirect(urls.url("detail", apikey))
+
+
 def delete_key_page(request, *, owner, urls: KeyUrls, key_code):
     apikey = get_key_or_404(owner, key_code)
     form = ConfirmForm(request.POST or None, actor=request.user)
@@ -243,14 +311,21 @@ def delete_all_page(request, *, owner, urls: KeyUrls):
 
 
 @sensitive_variables()
-def _stash_secret(request, new_key: services.NewKey) -> None:
-    showonce.put(request.session, SECRET_TO_SHOW, new_key.secret, tag=str(new_key.apikey.code))
+def _stash_secret(request, new_key: services.NewKey, *, tag: str = "") -> None:
+    tag = tag or str(new_key.apikey.code)
+    showonce.put(request.session, SECRET_TO_SHOW, new_key.secret, tag=tag)
+
+
+def _roll_tag(apikey) -> str:
+    # The secret page says "new secret" rather than "key created" for a roll.
+    return f"roll:{apikey.code}"
 
 
 def _limits() -> dict:
     return {
         "limit": settings.APIKEY_MAX_PER_ACCOUNT,
         "expiry_days": settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS,
+        "max_expiry_days": settings.APIKEY_MAX_EXPIRY_DAYS,
     }
 
 
@@ -304,6 +379,9 @@ KEY_PAGES = (
     ("keys/<uuid:key_code>/secret/", "secret", secret_page, code_confirmed),
     ("keys/<uuid:key_code>/modify/", "modify", modify_key_page, code_confirmed),
     ("keys/<uuid:key_code>/delete/", "delete", delete_key_page, code_confirmed),
+    ("keys/<uuid:key_code>/roll/", "roll", roll_secret_page, code_confirmed),
+    ("keys/<uuid:key_code>/extend/", "extend", extend_key_page, code_confirmed),
+    ("keys/<uuid:key_code>/end-grace/", "end_grace", end_grace_page, _action),
     (
         "keys/<uuid:key_code>/whitelist-used-ip/",
         "whitelist_used_ip",

@@ -18,7 +18,14 @@ SECRET_FIELDS = {
     "accounts.user": {"password"},
     "otp_totp.totpdevice": {"key"},
     "otp_static.statictoken": {"token"},
-    "apikeys.apikey": {"secret_encrypted", "public_key"},
+    "apikeys.apikey": {
+        "secret_encrypted",
+        "public_key",
+        "previous_secret_encrypted",
+        "previous_public_key",
+        "secret_digest",
+        "previous_secret_digest",
+    },
     "sessions.session": {"session_key", "session_data"},
     "accounts.usersession": {"session_key"},
 }

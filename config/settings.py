@@ -7,6 +7,7 @@ then provide its secrets, or the process refuses to start.
 
 import base64
 import hashlib
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -300,6 +301,14 @@ REVIEW_HOLIDAYS = env_list("REVIEW_HOLIDAYS", "")
 # --- API keys --------------------------------------------------------------
 APIKEY_MAX_PER_ACCOUNT = env_int("APIKEY_MAX_PER_ACCOUNT", 10)
 APIKEY_UNRESTRICTED_EXPIRY_DAYS = env_int("APIKEY_UNRESTRICTED_EXPIRY_DAYS", 90)
+# The portal's address as people reach it, for links in e-mails sent by commands.
+PORTAL_URL = env_str("PORTAL_URL", "http://localhost:8000")
+# Secret-scanning partners (POST /api/v1/leaks): their ECDSA P-256 public keys (PEM) by
+# key identifier, as a JSON object {"<identifier>": "<PEM>"}. The portal never fetches
+# them itself; empty: every report is refused.
+SECRET_SCANNING_PUBLIC_KEYS = json.loads(env_str("SECRET_SCANNING_PUBLIC_KEYS", "{}"))
+# The furthest expiry date a user may choose for a key with a whitelist.
+APIKEY_MAX_EXPIRY_DAYS = env_int("APIKEY_MAX_EXPIRY_DAYS", 365)
 APIKEY_MAX_WHITELIST_ENTRIES = env_int("APIKEY_MAX_WHITELIST_ENTRIES", 30)
 # The broadest block one whitelist entry may be: a /16 is a provider's region.
 APIKEY_WHITELIST_MIN_PREFIX_V4 = env_int("APIKEY_WHITELIST_MIN_PREFIX_V4", 16)

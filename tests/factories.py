@@ -131,6 +131,7 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
         else:
             plain_secret = keys.new_hmac_secret()
             kwargs["secret_encrypted"] = keys.encrypt_secret(plain_secret)
+            kwargs["secret_digest"] = keys.secret_digest(plain_secret)
         obj = super()._create(model_class, *args, **kwargs)
         obj.plain_secret, obj.private_pem = plain_secret, private_pem
         return obj

@@ -22,6 +22,7 @@ ENDPOINTS = [
     ("DELETE", f"/api/v1/orders/{ORDER_ID}"),
     ("GET", "/api/v1/withdrawals"),
     ("POST", "/api/v1/withdrawals"),
+    ("POST", "/api/v1/leaks"),
 ]
 ORDER = {"symbol": "BTCUSDT", "side": "buy", "type": "market", "quantity": "1"}
 
@@ -47,6 +48,7 @@ def test_the_endpoint_list_here_is_every_api_route():
         "api/v1/orders",
         "api/v1/orders/<str:order_id>",
         "api/v1/withdrawals",
+        "api/v1/leaks",
     }
 
 

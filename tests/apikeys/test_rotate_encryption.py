@@ -25,3 +25,19 @@ def test_rotation_re_encrypts_every_secret_so_the_old_key_can_be_dropped(db, set
     settings.APIKEY_ENCRYPTION_KEYS = [old]
     with pytest.raises(InvalidToken):
         ApiKey.objects.get(pk=hmac_key.pk).secret()
+
+
+def test_rotation_also_re_encrypts_the_secret_kept_through_a_roll_grace(db, settings):
+    from apikeys import keys, services
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.APIKEY_ENCRYPTION_KEYS = [old]
+    apikey = ApiKeyFactory()
+    services.roll_secret(owner=apikey.user, actor=apikey.user, apikey=apikey, grace="7d")
+
+    settings.APIKEY_ENCRYPTION_KEYS = [new, old]
+    call_command("rotate_apikey_encryption", stdout=StringIO())
+
+    settings.APIKEY_ENCRYPTION_KEYS = [new]
+    rolled = ApiKey.objects.get(pk=apikey.pk)
+    assert keys.decrypt_secret(rolled.previous_secret_encrypted) == apikey.plain_secret

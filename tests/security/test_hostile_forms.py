@@ -51,6 +51,9 @@ NOT_A_FORM = {
     "accounts:sign_out_session": "a button without fields, beside each other session",
     "accounts:sign_out_other_sessions": "a button without fields, shown with other sessions",
     "accounts:resend_verification": "a button without fields, shown to unverified accounts only",
+    "apikeys:end_grace": "“End now”: a button with no field, shown while a roll's grace "
+    "period runs (the test world has none); it only stops an old secret sooner",
+    "subaccounts:apikey_end_grace": "the same button for a sub-account's key",
     "otpadmin:index": "Django's admin index, no form",
     "otpadmin:login": "a redirect to the portal's two-step login (staff sign in there)",
     "otpadmin:app_list": "Django's admin app page, no form",

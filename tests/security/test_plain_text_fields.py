@@ -92,6 +92,7 @@ EXEMPT = {
     ("CreateApiKeyForm", "ip_whitelist"),
     ("ModifyApiKeyForm", "ip_whitelist"),
     ("CreateApiKeyForm", "public_key"),
+    ("RollSecretForm", "public_key"),
 }
 PROJECT_APPS = ("accounts.", "apikeys.", "subaccounts.", "reviews.", "api.", "config.")
 

@@ -38,6 +38,7 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # password_reset_confirm is asked with a made-up link: the page says it is not valid.
 # admin/login/ takes no password: staff sign in through the portal's two steps (login),
 # a signed-in trader is refused (403, not a redirect loop), verified staff go on (302).
+# end_grace ("End now"): no code either, it only stops an old secret sooner.
 # The admin: non-staff are sent to its login; admin/logout/ sends them to /admin/.
 # approve: the superuser's POST approves the pending application (by design, no code:
 # the admin session is 2FA-verified).
@@ -113,6 +114,12 @@ apikeys:modify                          GET    login  setup  code   200    404  
                                         POST   login  setup  code   200    404    404    404
 apikeys:delete                          GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
+apikeys:roll                            GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+apikeys:extend                          GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+apikeys:end_grace                       GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   302    404    404    404
 apikeys:whitelist_used_ip               GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
 subaccounts:index                       GET    login  setup  code   200    200    200    200
@@ -143,6 +150,12 @@ subaccounts:apikey_modify               GET    login  setup  code   200    404  
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_delete               GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
+subaccounts:apikey_roll                 GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+subaccounts:apikey_extend               GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+subaccounts:apikey_end_grace            GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   302    404    404    404
 subaccounts:apikey_whitelist_used_ip    GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
 api:docs                                GET    200    200    code   200    200    200    200
@@ -202,6 +215,9 @@ api:order        GET     405     method_not_allowed
                  POST    405     method_not_allowed
                  DELETE  401     missing_credentials
 api:withdrawals  GET     401     missing_credentials
+                 POST    401     missing_credentials
+                 DELETE  405     method_not_allowed
+api:leaks        GET     405     method_not_allowed
                  POST    401     missing_credentials
                  DELETE  405     method_not_allowed
 api:openapi      GET     200

@@ -95,6 +95,9 @@ def _kwargs(key: str, world) -> dict:
         "apikeys:modify",
         "apikeys:delete",
         "apikeys:whitelist_used_ip",
+        "apikeys:roll",
+        "apikeys:extend",
+        "apikeys:end_grace",
     }:
         return own_key
     if key == "api:order":

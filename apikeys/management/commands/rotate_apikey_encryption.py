@@ -5,9 +5,8 @@ after it), deploy, run this command, then drop the old keys from the setting.
 """
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from apikeys import keys
+from apikeys import services
 from apikeys.models import ApiKey
 
 
@@ -16,11 +15,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rotated = 0
-        hmac_keys = ApiKey.objects.exclude(secret_encrypted="").only("pk", "secret_encrypted")
+        hmac_keys = ApiKey.objects.exclude(secret_encrypted="")
         for pk in hmac_keys.values_list("pk", flat=True).iterator():
-            with transaction.atomic():
-                apikey = hmac_keys.select_for_update().get(pk=pk)
-                apikey.secret_encrypted = keys.rotate_encrypted_secret(apikey.secret_encrypted)
-                apikey.save(update_fields=["secret_encrypted"])
+            services.reencrypt_secrets(pk=pk)
             rotated += 1
         self.stdout.write(f"Re-encrypted {rotated} API secret(s) with the newest key.")

@@ -1,0 +1,230 @@
+"""POST /api/v1/leaks: a secret scanner's signed report disables each key whose secret
+it found, records where, e-mails the owner, and labels each token. Anything unsigned,
+wrongly signed, oversized or malformed changes nothing."""
+
+import base64
+import json
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.core import mail
+
+from api import leaks
+from apikeys import keys, services
+from apikeys.models import ApiKey, AuditEvent
+from tests.factories import ApiKeyFactory
+from tests.helpers import error_code
+
+KEY_ID = "bd4ae1b6c3a9f6dca8b9b5a0d6b52c8d1b7a0f3e"
+URL = "https://github.com/someone/bot/blob/abc123/config.py"
+
+
+@pytest.fixture
+def scanner(settings):
+    """The partner's key pair; its public half configured as the operator would."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    settings.SECRET_SCANNING_PUBLIC_KEYS = {KEY_ID: pem}
+    return private
+
+
+def sign(private, body: bytes) -> str:
+    return base64.b64encode(private.sign(body, ec.ECDSA(hashes.SHA256()))).decode()
+
+
+def report(client, private, findings, *, key_id=KEY_ID, signature=None, raw=None):
+    body = raw if raw is not None else json.dumps(findings).encode()
+    headers = {
+        leaks.HEADER_KEY_ID: key_id,
+        leaks.HEADER_SIGNATURE: sign(private, body) if signature is None else signature,
+    }
+    return client.post("/api/v1/leaks", body, content_type="application/json", headers=headers)
+
+
+def finding(token, url=URL):
+    return {"token": token, "type": "corvex_api_secret", "url": url, "source": "content"}
+
+
+@pytest.fixture
+def leaked(db):
+    return ApiKeyFactory(ip_whitelist=["203.0.113.7/32"])
+
+
+def test_a_signed_report_disables_the_key_records_where_and_e_mails_the_owner(
+    client, scanner, leaked, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = report(client, scanner, [finding(leaked.plain_secret)])
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "token_raw": leaked.plain_secret,
+            "token_type": "corvex_api_secret",
+            "label": "true_positive",
+        }
+    ]
+    apikey = ApiKey.objects.get(pk=leaked.pk)
+    assert apikey.disabled_at is not None and apikey.disabled_reason == "leaked"
+    event = AuditEvent.objects.get(apikey=leaked, action="disabled")
+    assert event.changes["found_at"]["after"] == URL and event.actor is None
+    (message,) = mail.outbox
+    assert message.to == [leaked.user.email]
+    assert URL in message.body and leaked.api_key in message.body
+    assert leaked.plain_secret not in message.body
+    assert "delete this key" in message.body
+
+
+def test_a_disabled_key_authenticates_nothing(client, scanner, leaked, api):
+    assert api.get(leaked, "/api/v1/key", remote_addr="203.0.113.7").status_code == 200
+    report(client, scanner, [finding(leaked.plain_secret)])
+    refused = api.get(leaked, "/api/v1/key", remote_addr="203.0.113.7")
+    assert (refused.status_code, error_code(refused)) == (401, "key_disabled")
+
+
+def test_the_same_report_twice_disables_records_and_e_mails_once(
+    client, scanner, leaked, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = report(client, scanner, [finding(leaked.plain_secret)])
+        second = report(client, scanner, [finding(leaked.plain_secret)])
+    assert first.json() == second.json()
+    assert second.json()[0]["label"] == "true_positive"
+    assert AuditEvent.objects.filter(action="disabled").count() == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        keys.new_hmac_secret(),  # well formed, but not a secret of ours
+        "aps_" + "A" * 49,  # the prefix, a wrong checksum
+        keys.new_api_key(),  # an API key is public, not a secret
+        "ghp_notoursatall",
+    ],
+)
+def test_a_token_that_is_not_ours_is_a_false_positive_and_changes_nothing(
+    client, scanner, leaked, token
+):
+    response = report(client, scanner, [finding(token), finding(leaked.plain_secret)])
+    assert [item["label"] for item in response.json()] == ["false_positive", "true_positive"]
+    assert AuditEvent.objects.filter(action="disabled").count() == 1
+
+
+def test_the_secret_of_a_deleted_key_is_a_false_positive(client, scanner, leaked):
+    owner = leaked.user
+    services.delete_key(owner=owner, actor=owner, apikey=leaked)
+    response = report(client, scanner, [finding(leaked.plain_secret)])
+    assert response.json()[0]["label"] == "false_positive"
+    assert not AuditEvent.objects.filter(action="disabled").exists()
+
+
+def test_the_secret_before_a_roll_still_finds_its_key(client, scanner, leaked):
+    owner = leaked.user
+    services.roll_secret(owner=owner, actor=owner, apikey=leaked, grace="7d")
+    response = report(client, scanner, [finding(leaked.plain_secret)])
+    assert response.json()[0]["label"] == "true_positive"
+    assert ApiKey.objects.get(pk=leaked.pk).disabled_at is not None
+
+
+def test_a_new_keys_secret_is_indexed_by_its_digest_and_found(db):
+    apikey = ApiKeyFactory()
+    assert apikey.secret_digest == keys.secret_digest(apikey.plain_secret)
+    assert services.key_of_secret(apikey.plain_secret) == apikey
+
+
+def nothing_changed(leaked):
+    apikey = ApiKey.objects.get(pk=leaked.pk)
+    return apikey.disabled_at is None and not AuditEvent.objects.filter(action="disabled").exists()
+
+
+def test_an_unsigned_report_is_refused_and_changes_nothing(client, scanner, leaked):
+    body = json.dumps([finding(leaked.plain_secret)])
+    response = client.post("/api/v1/leaks", body, content_type="application/json")
+    assert (response.status_code, error_code(response)) == (401, "missing_credentials")
+    assert nothing_changed(leaked)
+
+
+def test_a_report_signed_by_another_key_is_refused(client, scanner, leaked):
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    response = report(client, stranger, [finding(leaked.plain_secret)])
+    assert (response.status_code, error_code(response)) == (401, "invalid_signature")
+    assert nothing_changed(leaked)
+
+
+def test_a_signature_over_other_bytes_is_refused(client, scanner, leaked):
+    other = sign(scanner, b"[]")
+    response = report(client, scanner, [finding(leaked.plain_secret)], signature=other)
+    assert response.status_code == 401
+    assert nothing_changed(leaked)
+
+
+@pytest.mark.parametrize("signature", ["", "not base64!", base64.b64encode(b"junk").decode()])
+def test_a_garbled_signature_is_refused(client, scanner, leaked, signature):
+    response = report(client, scanner, [finding(leaked.plain_secret)], signature=signature or " ")
+    assert response.status_code == 401
+    assert nothing_changed(leaked)
+
+
+def test_an_unknown_key_identifier_is_refused(client, scanner, leaked):
+    response = report(client, scanner, [finding(leaked.plain_secret)], key_id="unknown")
+    assert (response.status_code, error_code(response)) == (401, "invalid_signature")
+    assert nothing_changed(leaked)
+
+
+def test_without_configured_keys_every_report_is_refused(client, scanner, leaked, settings):
+    settings.SECRET_SCANNING_PUBLIC_KEYS = {}
+    assert report(client, scanner, [finding(leaked.plain_secret)]).status_code == 401
+    assert nothing_changed(leaked)
+
+
+def test_an_oversized_report_is_refused_before_it_is_read(client, scanner, leaked):
+    findings = [finding(leaked.plain_secret, url="https://x/" + "a" * 1000)] * 300
+    response = report(client, scanner, findings)
+    assert (response.status_code, error_code(response)) == (400, "invalid_request")
+    assert nothing_changed(leaked)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json",
+        b"{}",
+        b"[]",
+        b'[{"type": "x"}]',
+        b'[{"token": 5}]',
+        b'["aps_"]',
+        b'[{"token": "a", "url": ["x"]}]',
+        b"\xff\xfe",
+    ],
+)
+def test_a_malformed_signed_report_is_a_400_and_changes_nothing(client, scanner, leaked, raw):
+    response = report(client, scanner, None, raw=raw)
+    assert (response.status_code, error_code(response)) == (400, "invalid_request")
+    assert nothing_changed(leaked)
+
+
+def test_a_malformed_report_disables_nothing_even_with_one_good_finding(client, scanner, leaked):
+    raw = json.dumps([finding(leaked.plain_secret), {"token": 7}]).encode()
+    assert report(client, scanner, None, raw=raw).status_code == 400
+    assert nothing_changed(leaked)
+
+
+def test_a_report_is_not_answered_to_get(client, scanner):
+    response = client.get("/api/v1/leaks")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+
+
+def test_the_owner_pages_say_the_key_is_disabled_and_why(client, scanner, owner, owner_client):
+    from django.urls import reverse
+
+    apikey = ApiKeyFactory(user=owner)
+    report(client, scanner, [finding(apikey.plain_secret)])
+    detail = owner_client.get(reverse("apikeys:detail", args=[apikey.code])).content.decode()
+    assert "Disabled" in detail and "found in public" in detail and URL in detail
+    listing = owner_client.get(reverse("apikeys:index")).content.decode()
+    assert 'data-testid="disabled"' in listing
