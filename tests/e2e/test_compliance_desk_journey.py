@@ -13,10 +13,9 @@ from playwright.sync_api import expect
 
 from reviews.forms import TEMPLATE_TEXT
 from reviews.models import Application
-from tests.e2e.conftest import screenshot, sign_in
 from tests.e2e.test_reviews_journey import compliance_officer, log_in_to_admin
 from tests.factories import ApplicationFactory, SubaccountFactory, UserFactory, usdt
-from tests.helpers import with_2fa
+from tests.helpers import screenshot, sign_in, with_2fa
 
 
 def applicant(name, *, due_in, balance, submitted_days_ago, **answers):
