@@ -220,7 +220,27 @@ AXE_WIDTHS = (1280, 390)
 
 # A page method a test calls to act on or look at the page: before it runs, the state
 # the last load left is audited (it is the state the test is about to use).
-_ACTIONS = ["goto", "reload", "go_back", "go_forward", "click", "fill", "press", "check", "uncheck", "select_option", "locator", "get_by_role", "get_by_label", "get_by_text", "get_by_placeholder", "get_by_title", "get_by_test_id", "wait_for_url", "close"]
+_ACTIONS = (
+    "goto",
+    "reload",
+    "go_back",
+    "go_forward",
+    "click",
+    "fill",
+    "press",
+    "check",
+    "uncheck",
+    "select_option",
+    "locator",
+    "get_by_role",
+    "get_by_label",
+    "get_by_text",
+    "get_by_placeholder",
+    "get_by_title",
+    "get_by_test_id",
+    "wait_for_url",
+    "close",
+)
 
 
 class AxeAudit:
