@@ -217,6 +217,13 @@ AXE_OPTIONS = {
 }
 AXE_FAILS_ON = ("serious", "critical")
 AXE_WIDTHS = (1280, 390)
+FIT_WIDTHS = (1280, 390, 320)  # no page scrolls sideways at any of them
+# The deepest elements sticking out past the window's right edge: what to fix.
+WIDER_THAN_WINDOW = """() => [...document.querySelectorAll("body *")]
+  .filter(el => el.getBoundingClientRect().right > innerWidth + 1)
+  .filter(el => !el.closest(".table-wrap, pre"))
+  .filter(el => ![...el.children].some(c => c.getBoundingClientRect().right > innerWidth + 1))
+  .slice(0, 5).map(el => el.outerHTML.slice(0, 100))"""
 
 # A page method a test calls to act on or look at the page: before it runs, the state
 # the last load left is audited (it is the state the test is about to use).
@@ -245,7 +252,8 @@ _ACTIONS = (
 
 class AxeAudit:
     """Runs axe-core (WCAG 2.1 A/AA) on each page state a browser test reaches, at 1280
-    and 390 px, and fails on a serious or critical violation, naming rule and element.
+    and 390 px, and fails on a serious or critical violation, naming rule and element;
+    and fails when the page scrolls sideways at 1280, 390 or 320 px, naming what sticks out.
 
     Attached to every page of every context (tests/e2e/conftest.py), so a new page or
     test is checked without being listed. A load only marks the page "to audit"; the
@@ -290,15 +298,18 @@ class AxeAudit:
         except PlaywrightError:
             return  # navigated away meanwhile: the next load is audited instead
         viewport = page.viewport_size or {"width": 1280, "height": 860}
-        widths = sorted(AXE_WIDTHS, key=lambda width: width != viewport["width"])
+        widths = sorted(AXE_WIDTHS + FIT_WIDTHS, key=lambda width: width != viewport["width"])
         try:
-            for width in widths:
+            for width in dict.fromkeys(widths):
                 key = (page.url.split("?")[0], width, hash(_without_tokens(html)))
                 if key in self.seen:
                     continue
                 self.seen.add(key)
-                if width != viewport["width"]:
+                if width != page.viewport_size["width"]:
                     page.set_viewport_size({"width": width, "height": viewport["height"]})
+                self._check_fit(page, width)
+                if width not in AXE_WIDTHS:
+                    continue
                 if not page.evaluate("typeof window.axe === 'object'"):
                     page.evaluate(Axe().axe_script)
                 result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
@@ -315,6 +326,15 @@ class AxeAudit:
                     log.write("\n".join(failures) + "\n")
                 return
             raise AssertionError("axe-core (WCAG 2.1 A/AA):\n" + "\n".join(failures))
+
+    def _check_fit(self, page, width):
+        # No page scrolls sideways: the document is never wider than the window.
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            culprits = page.evaluate(WIDER_THAN_WINDOW)
+            self.failures.append(
+                f"  {page.url} at {width} px: scrolls sideways ({wide} px wide): {culprits}"
+            )
 
     def _record(self, url, width, violations):
         for violation in violations:
