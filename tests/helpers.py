@@ -308,6 +308,8 @@ class AxeAudit:
                 if width != page.viewport_size["width"]:
                     page.set_viewport_size({"width": width, "height": viewport["height"]})
                 self._check_fit(page, width)
+                if os.environ.get("SCREENSHOT_EVERY_STATE"):  # for a person to look at
+                    _state_screenshot(page, width)
                 if width not in AXE_WIDTHS:
                     continue
                 if not page.evaluate("typeof window.axe === 'object'"):
@@ -346,6 +348,17 @@ class AxeAudit:
                     f"{violation['help']} -> {' '.join(map(str, node['target']))}  "
                     f"{node['html'][:160]}"
                 )
+
+
+def _state_screenshot(page, width):
+    import re
+
+    path = re.sub(r"[0-9a-f-]{36}", "x", page.url.split("//", 1)[1].split("/", 1)[1])
+    name = re.sub(r"\W+", "-", path).strip("-") or "home"
+    folder = SCREENSHOTS / "states"
+    folder.mkdir(parents=True, exist_ok=True)
+    number = len(list(folder.glob(f"{name}-{width}*.png")))
+    page.screenshot(path=str(folder / f"{name}-{width}-{number}.png"), full_page=True)
 
 
 def _without_tokens(html: str) -> str:
