@@ -128,6 +128,10 @@ def new_key_page(request, *, owner, urls: KeyUrls):
         approved=is_approved(owner),
         key_count=owner.apikeys.count(),
     )
+    if blockers == ["limit"]:
+        # Nothing to wait for: the limit stays until a key is deleted.
+        messages.error(request, services.limit_reached_message())
+        return redirect(urls.url("index"))
     if blockers:
         messages.error(request, "You can't create an API key yet: see below for what's missing.")
         return redirect(urls.url("index"))
@@ -169,8 +173,37 @@ def secret_page(request, *, owner, urls: KeyUrls, key_code):
             "is up. Delete this key and create a new one.",
         )
         return redirect(urls.url("detail", apikey))
-    ctx = {"apikey": apikey, "secret": secret, "owner": owner, "urls": urls, "rolled": rolled}
+    ctx = {
+        "apikey": apikey,
+        "secret": secret,
+        "owner": owner,
+        "urls": urls,
+        "credentials": credentials_file(apikey, secret),
+        "rolled": rolled,
+    }
     return showonce.render(request, "apikeys/secret.html", ctx)
+
+
+def credentials_file(apikey, secret: str) -> dict:
+    """What "Download credentials" saves: the browser builds the file from this (it is in
+    the page already; the server never stores or serves it as a file)."""
+    whitelist = ", ".join(apikey.whitelist_display) or (
+        f"none: any IP, expires {apikey.expires_at:%Y-%m-%d %H:%M} UTC"
+        if apikey.expires_at
+        else "none: any IP"
+    )
+    secret_name = "Private key (PEM)" if apikey.key_type == "ed25519" else "Secret key"
+    gap = "\n" if "\n" in secret else " "  # a PEM starts on its own line
+    lines = [
+        f"API key name: {apikey.alias}",
+        f"Key type: {apikey.get_key_type_display()}",
+        f"API key: {apikey.api_key}",
+        f"{secret_name}:{gap}{secret.strip()}",
+        f"Permissions: {', '.join(p.title() for p in apikey.permissions)}",
+        f"IP whitelist: {whitelist}",
+        f"Created: {apikey.created_at:%Y-%m-%d %H:%M} UTC",
+    ]
+    return {"filename": f"{apikey.alias}-api-key.txt", "text": "\n".join(lines) + "\n"}
 
 
 def key_detail_page(request, *, owner, urls: KeyUrls, key_code):

@@ -102,7 +102,9 @@ MIDDLEWARE = [
     "accounts.middleware.VerifiedSessionMiddleware",
     "accounts.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.errors.MethodNotAllowedPageMiddleware",
 ]
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -183,6 +183,8 @@ def keys_overview(request):
     ctx = {
         "subaccounts": subaccounts,
         "page": page,
+        # The key list's own row, with each key's pages where its sub-account mounts them.
+        "rows": [(key, _key_urls(key.user.subaccount.code)) for key in page],
         "chosen": chosen,
         "permission": permission,
         # The filters, kept when moving between pages.
@@ -216,3 +218,9 @@ SUBACCOUNT_KEYS_MOUNT = key_pages.Mount(
     prefix="apikey_",
     guard=code_confirmed,
 )
+
+
+def _key_urls(sub_code) -> key_pages.KeyUrls:
+    """Where a sub-account's key pages live (the mount above)."""
+    mount = SUBACCOUNT_KEYS_MOUNT
+    return key_pages.KeyUrls(mount.namespace, mount.prefix, (sub_code,))

@@ -8,6 +8,7 @@ browser tests (sign_in, screenshot, SCREENSHOTS).
 
 import importlib
 import json
+import os
 from pathlib import Path
 
 from django.test import Client
@@ -186,7 +187,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under screenshots/ (ignored by git) for a person to open."""
+    """Save a full-page screenshot under screenshots/ (ignored by git) for a person to
+    open; the state shown is audited by axe-core first (a state scripts reached counts)."""
+    audit_now(page)
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
@@ -204,3 +207,169 @@ def sign_in(page, live_server, user):
     page.context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
+
+
+# --- accessibility: axe-core on every page state the browser tests reach ---------
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+AXE_FAILS_ON = ("serious", "critical")
+AXE_WIDTHS = (1280, 390)
+FIT_WIDTHS = (1280, 390, 320)  # no page scrolls sideways at any of them
+# The deepest elements sticking out past the window's right edge: what to fix.
+WIDER_THAN_WINDOW = """() => [...document.querySelectorAll("body *")]
+  .filter(el => el.getBoundingClientRect().right > innerWidth + 1)
+  .filter(el => !el.closest(".table-wrap, pre"))
+  .filter(el => ![...el.children].some(c => c.getBoundingClientRect().right > innerWidth + 1))
+  .slice(0, 5).map(el => el.outerHTML.slice(0, 100))"""
+
+# A page method a test calls to act on or look at the page: before it runs, the state
+# the last load left is audited (it is the state the test is about to use).
+_ACTIONS = (
+    "goto",
+    "reload",
+    "go_back",
+    "go_forward",
+    "click",
+    "fill",
+    "press",
+    "check",
+    "uncheck",
+    "select_option",
+    "locator",
+    "get_by_role",
+    "get_by_label",
+    "get_by_text",
+    "get_by_placeholder",
+    "get_by_title",
+    "get_by_test_id",
+    "wait_for_url",
+    "close",
+)
+
+
+class AxeAudit:
+    """Runs axe-core (WCAG 2.1 A/AA) on each page state a browser test reaches, at 1280
+    and 390 px, and fails on a serious or critical violation, naming rule and element;
+    and fails when the page scrolls sideways at 1280, 390 or 320 px, naming what sticks out.
+
+    Attached to every page of every context (tests/e2e/conftest.py), so a new page or
+    test is checked without being listed. A load only marks the page "to audit"; the
+    audit itself runs in the test's own thread just before its next action on the page
+    (or a screenshot, or the end of the test), so it never races the test's clicks."""
+
+    def __init__(self):
+        self.seen = set()
+        self.failures = []
+
+    def attach(self, page):
+        state = {"pending": False}
+        page.on("load", lambda _page: state.update(pending=True))
+        originals = {name: getattr(page, name) for name in _ACTIONS}
+
+        def flush(force=False):
+            if (state["pending"] or force) and not page.is_closed():
+                state["pending"] = False
+                self.check(page, originals)
+
+        for name, original in originals.items():
+            setattr(page, name, self._before(flush, original))
+        page._axe_flush = flush
+
+    @staticmethod
+    def _before(flush, original):
+        def action(*args, **kwargs):
+            flush()
+            return original(*args, **kwargs)
+
+        return action
+
+    def check(self, page, originals=None):
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            page.wait_for_load_state("load")
+            if page.evaluate("document.contentType") != "text/html":
+                return  # a JSON document (openapi.json) is the browser's viewer, not ours
+            html = page.content()
+        except PlaywrightError:
+            return  # navigated away meanwhile: the next load is audited instead
+        viewport = page.viewport_size or {"width": 1280, "height": 860}
+        widths = sorted(AXE_WIDTHS + FIT_WIDTHS, key=lambda width: width != viewport["width"])
+        try:
+            for width in dict.fromkeys(widths):
+                key = (page.url.split("?")[0], width, hash(_without_tokens(html)))
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+                if width != page.viewport_size["width"]:
+                    page.set_viewport_size({"width": width, "height": viewport["height"]})
+                self._check_fit(page, width)
+                if os.environ.get("SCREENSHOT_EVERY_STATE"):  # for a person to look at
+                    _state_screenshot(page, width)
+                if width not in AXE_WIDTHS:
+                    continue
+                if not page.evaluate("typeof window.axe === 'object'"):
+                    page.evaluate(Axe().axe_script)
+                result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+                self._record(page.url, width, result["violations"])
+        except PlaywrightError:
+            pass
+        finally:
+            if page.viewport_size and page.viewport_size != viewport and not page.is_closed():
+                page.set_viewport_size(viewport)
+        if self.failures:
+            failures, self.failures = self.failures, []
+            if os.environ.get("AXE_LOG"):  # survey mode: collect every page, fail none
+                with open(os.environ["AXE_LOG"], "a") as log:
+                    log.write("\n".join(failures) + "\n")
+                return
+            raise AssertionError("axe-core (WCAG 2.1 A/AA):\n" + "\n".join(failures))
+
+    def _check_fit(self, page, width):
+        # No page scrolls sideways: the document is never wider than the window.
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            culprits = page.evaluate(WIDER_THAN_WINDOW)
+            self.failures.append(
+                f"  {page.url} at {width} px: scrolls sideways ({wide} px wide): {culprits}"
+            )
+
+    def _record(self, url, width, violations):
+        for violation in violations:
+            if violation["impact"] not in AXE_FAILS_ON:
+                continue
+            for node in violation["nodes"]:
+                self.failures.append(
+                    f"  {url} at {width} px: {violation['id']} ({violation['impact']}): "
+                    f"{violation['help']} -> {' '.join(map(str, node['target']))}  "
+                    f"{node['html'][:160]}"
+                )
+
+
+def _state_screenshot(page, width):
+    import re
+
+    path = re.sub(r"[0-9a-f-]{36}", "x", page.url.split("//", 1)[1].split("/", 1)[1])
+    name = re.sub(r"\W+", "-", path).strip("-") or "home"
+    folder = SCREENSHOTS / "states"
+    folder.mkdir(parents=True, exist_ok=True)
+    number = len(list(folder.glob(f"{name}-{width}*.png")))
+    page.screenshot(path=str(folder / f"{name}-{width}-{number}.png"), full_page=True)
+
+
+def _without_tokens(html: str) -> str:
+    import re
+
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+def audit_now(page):
+    """Audit the page as it is now (a state reached without a load: a menu opened, a
+    result shown by script)."""
+    flush = getattr(page, "_axe_flush", None)
+    if flush is not None:
+        flush(force=True)

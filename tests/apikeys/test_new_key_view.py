@@ -156,6 +156,16 @@ def test_at_the_limit_the_form_refuses_before_spending_the_code(owner_client, tr
     assert trader.apikeys.count() == 1
 
 
+def test_at_the_limit_the_page_says_the_limit_and_what_to_do_not_yet(
+    owner_client, trader, settings
+):
+    settings.APIKEY_MAX_PER_ACCOUNT = 2
+    ApiKeyFactory.create_batch(2, user=trader)
+    html = owner_client.get(NEW, follow=True).content.decode()
+    assert "This account has 2 of 2 API keys. Delete one to create another." in html
+    assert "yet" not in html.split('role="status"')[1].split("</div>")[0]
+
+
 def test_not_approved_account_cannot_create(owner_client, owner, totp):
     response = owner_client.post(NEW, form_data(code=totp.code(owner)))
     assert response.status_code == 302 and response["Location"] == reverse("apikeys:index")

@@ -8,6 +8,10 @@ import os
 
 import pytest
 
+from tests.helpers import AxeAudit
+
+AXE = AxeAudit()
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -40,6 +44,26 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def audited_context(*args, **kwargs):
+            # Every page of every context is audited by axe-core (tests/helpers.AxeAudit):
+            # a new test or page is checked without being listed anywhere.
+            context = new_context(*args, **kwargs)
+            context.on("page", AXE.attach)
+            close = context.close
+
+            def close_after_audit(*args, **kwargs):
+                try:
+                    for page in context.pages:
+                        page._axe_flush()
+                finally:
+                    close(*args, **kwargs)
+
+            context.close = close_after_audit
+            return context
+
+        browser.new_context = audited_context
         yield browser
         browser.close()
 

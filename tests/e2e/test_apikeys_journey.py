@@ -60,10 +60,12 @@ def test_create_copy_reload_modify_delete(page, live_server, trader, totp):
     shown = page.get_by_test_id("secret").inner_text().strip()
     assert shown == apikey.secret()
     page.locator('[data-copy="#new-secret"]').click()
-    expect(page.locator('[data-copy="#new-secret"]')).to_have_text("Copied")
+    expect(page.locator('[data-copy="#new-secret"]')).to_have_text("Secret key copied")
     assert page.evaluate("navigator.clipboard.readText()") == shown
     screenshot(page, "apikeys-secret")
 
+    # Reloading before "I have saved it" asks "leave page?"; the user leaves anyway.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.reload()
     expect(page.get_by_text("The secret is shown only once")).to_be_visible()
     expect(page.get_by_role("heading", name="grid-bot")).to_be_visible()

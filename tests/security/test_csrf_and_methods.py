@@ -170,7 +170,8 @@ def test_mutation_needs_post_and_csrf_token(world, totp, mutation):
 
     response = client.post(url, mutation.data(world, totp))
     assert response.status_code == 403, "refused without a CSRF token"
-    assert b"CSRF" in response.content
+    # The portal's own page (config.errors.csrf_failure), not Django's bare one.
+    assert b"This form has expired" in response.content
     assert mutation.state(world) == before
 
     response = client.get(url, mutation.data(world, totp))
