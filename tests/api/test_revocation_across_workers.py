@@ -12,9 +12,11 @@ import re
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,9 +28,12 @@ from tests.api.test_served_paths import ROOT, port, serve
 REDIS_URL = os.environ.get("TEST_REDIS_URL") or os.environ.get("REDIS_URL", "")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs Redis (TEST_REDIS_URL)")
 
-# Enough requests that two workers both answer some: each is a new connection, and the
-# sync workers take turns accepting.
+# Requests after the change, each a new connection. Before it, requests go four at a
+# time until both workers have answered some: one after another, a busy machine can
+# let the same worker accept them all.
 REQUESTS = 8
+CONCURRENT = 4
+SEEN_BOTH_WITHIN_SECONDS = 60
 WORKER = re.compile(r"gunicorn\.access.*<(\d+)>")
 EXPECTED = {
     "delete_key": (401, "invalid_api_key"),
@@ -44,10 +49,12 @@ class UniqueClient(Client):
     """Two requests signed in one millisecond would be the same bytes (a replay)."""
 
     last = 0
+    lock = threading.Lock()
 
     def timestamp(self) -> str:
-        UniqueClient.last = max(int(super().timestamp()), UniqueClient.last + 1)
-        return str(UniqueClient.last)
+        with UniqueClient.lock:
+            UniqueClient.last = max(int(super().timestamp()), UniqueClient.last + 1)
+            return str(UniqueClient.last)
 
 
 def world(env, *args):
@@ -116,11 +123,15 @@ def test_a_change_refuses_the_very_next_request_on_every_worker(served, scenario
     key = keys[scenario]
     client = UniqueClient(url, api_key=key["api_key"], secret=key["secret"])
     logged = len(access.read_text().splitlines())
-    before = {call(client, scenario) for _ in range(REQUESTS)}
     allowed = (404, "not_found") if scenario == "drop_trade" else (200, "ok")
-    assert before == {allowed}
-    time.sleep(0.2)  # gunicorn writes its access log after the answer
-    workers = set(WORKER.findall("\n".join(access.read_text().splitlines()[logged:])))
+    workers = set()
+    deadline = time.monotonic() + SEEN_BOTH_WITHIN_SECONDS
+    with ThreadPoolExecutor(CONCURRENT) as pool:
+        while len(workers) < 2 and time.monotonic() < deadline:
+            before = set(pool.map(lambda _: call(client, scenario), range(CONCURRENT)))
+            assert before == {allowed}
+            time.sleep(0.2)  # gunicorn writes its access log after the answer
+            workers = set(WORKER.findall("\n".join(access.read_text().splitlines()[logged:])))
     assert len(workers) == 2, "both workers must have authenticated the key before the change"
     world(env, scenario, key["id"])
     after = [call(client, scenario) for _ in range(REQUESTS)]
