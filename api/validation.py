@@ -47,6 +47,19 @@ def _bounded_int(digits: str) -> int:
     return int(digits)
 
 
+def _strings(value):
+    """Every string in a parsed JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
 def json_object(request, *, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
     """The request body as a JSON object with exactly the fields allowed."""
     try:
@@ -71,13 +84,21 @@ def json_object(request, *, required: tuple[str, ...], optional: tuple[str, ...]
     if not isinstance(data, dict):
         raise invalid_request("body", "must be a JSON object.")
     try:
+        texts = list(_strings(data))
+    except RecursionError:
+        raise invalid_request("body", "is nested too deeply.") from None
+    for text in texts:
         # "\ud800" is a valid JSON escape but no character: no column, log or e-mail
-        # can hold it. Refused here, once, for every field of every endpoint.
-        json.dumps(data, ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        raise invalid_request(
-            "body", "has a lone surrogate (\\ud800-\\udfff), which is not a character."
-        ) from None
+        # can hold it; nor can PostgreSQL hold a NUL in any text, not even to compare
+        # with one. Refused here, once, for every field of every endpoint.
+        if "\x00" in text:
+            raise invalid_request("body", "has a NUL character (\\u0000).")
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            raise invalid_request(
+                "body", "has a lone surrogate (\\ud800-\\udfff), which is not a character."
+            ) from None
     allowed = (*required, *optional)
     for name in data:
         if name not in allowed:

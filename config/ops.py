@@ -12,7 +12,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
@@ -30,7 +30,8 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 # The outages a worker can't fix by itself: the answer is "try again", not a bug report.
-OUTAGES = (RedisError, DatabaseError)
+# Not every DatabaseError: a DataError or an IntegrityError is a bug of ours, a 500.
+OUTAGES = (RedisError, OperationalError, InterfaceError)
 
 
 class RequestIdMiddleware:

@@ -152,3 +152,18 @@ def test_a_number_too_long_to_read_is_a_400_in_our_words(api, key):
     message = response.json()["error"]["message"]
     assert "too long" in message
     assert "sys." not in message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"asset": "US\x00DT", "amount": "1", "address": "TQrY8tryqsYVCYS3MFbtffiPp2ccyn4STm"},
+        {"asset": "USDT", "amount": "1", "address": "TQrY8try\x00qsYVCYS3MFbtffiPp2ccyn4STm"},
+    ],
+)
+def test_a_nul_anywhere_in_a_body_is_a_400_on_every_database(api, key, body):
+    # PostgreSQL refuses a NUL in any text, even to look a row up with (found by
+    # Schemathesis on PostgreSQL: a DataError, then a 503).
+    response = api.post(key, "/api/v1/withdrawals", body)
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]["message"]
