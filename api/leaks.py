@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 
 from .errors import invalid_request
+from .validation import refuse_unstorable_text
 
 HEADER_KEY_ID = "GITHUB-PUBLIC-KEY-IDENTIFIER"
 HEADER_SIGNATURE = "GITHUB-PUBLIC-KEY-SIGNATURE"
@@ -72,8 +73,9 @@ def parse_report(body: bytes) -> list[dict]:
     """The report's items, each with text ``token``, ``type``, ``url``, ``source``."""
     try:
         items = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise invalid_request("body", "is not JSON.") from None
+    refuse_unstorable_text(items)
     if not isinstance(items, list) or not 0 < len(items) <= MAX_TOKENS:
         raise invalid_request("body", f"must be a JSON array of 1 to {MAX_TOKENS} findings.")
     report = []

@@ -47,6 +47,26 @@ def _bounded_int(digits: str) -> int:
     return int(digits)
 
 
+def refuse_unstorable_text(data) -> None:
+    """Refuse a parsed JSON body holding text no column can store."""
+    try:
+        texts = list(_strings(data))
+    except RecursionError:
+        raise invalid_request("body", "is nested too deeply.") from None
+    for text in texts:
+        # "\ud800" is a valid JSON escape but no character: no column, log or e-mail
+        # can hold it; nor can PostgreSQL hold a NUL in any text, not even to compare
+        # with one. Refused here, once, for every field of every endpoint.
+        if "\x00" in text:
+            raise invalid_request("body", "has a NUL character (\\u0000).")
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            raise invalid_request(
+                "body", "has a lone surrogate (\\ud800-\\udfff), which is not a character."
+            ) from None
+
+
 def _strings(value):
     """Every string in a parsed JSON value, keys included."""
     if isinstance(value, str):
@@ -83,22 +103,7 @@ def json_object(request, *, required: tuple[str, ...], optional: tuple[str, ...]
         raise invalid_request("body", f"is not valid JSON ({str(error)[:100]}).") from None
     if not isinstance(data, dict):
         raise invalid_request("body", "must be a JSON object.")
-    try:
-        texts = list(_strings(data))
-    except RecursionError:
-        raise invalid_request("body", "is nested too deeply.") from None
-    for text in texts:
-        # "\ud800" is a valid JSON escape but no character: no column, log or e-mail
-        # can hold it; nor can PostgreSQL hold a NUL in any text, not even to compare
-        # with one. Refused here, once, for every field of every endpoint.
-        if "\x00" in text:
-            raise invalid_request("body", "has a NUL character (\\u0000).")
-        try:
-            text.encode()
-        except UnicodeEncodeError:
-            raise invalid_request(
-                "body", "has a lone surrogate (\\ud800-\\udfff), which is not a character."
-            ) from None
+    refuse_unstorable_text(data)
     allowed = (*required, *optional)
     for name in data:
         if name not in allowed:
