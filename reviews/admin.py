@@ -358,16 +358,24 @@ class ApplicationAdmin(admin.ModelAdmin):
         account = get_object_or_404(get_user_model(), pk=user_id, parent=None)
         if services.related_account_refusal(officer=request.user, account=account):
             raise PermissionDenied
-        form = FreezeForm(request.POST if request.method == "POST" else None)
+        form = FreezeForm(
+            request.POST if request.method == "POST" else None,
+            initial={"state": "active" if account.is_frozen else "frozen"},
+        )
         if form.is_valid():
-            services.set_frozen(
-                account=account,
-                frozen=not account.is_frozen,
-                officer=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-            state = "frozen" if account.is_frozen else "unfrozen"
-            self.message_user(request, f"{account} is {state}.", messages.SUCCESS)
+            frozen = form.cleaned_data["state"] == "frozen"
+            if frozen == account.is_frozen:
+                state = "frozen" if frozen else "not frozen"
+                self.message_user(request, f"{account} is already {state}; nothing changed.")
+            else:
+                services.set_frozen(
+                    account=account,
+                    frozen=frozen,
+                    officer=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+                state = "frozen" if account.is_frozen else "unfrozen"
+                self.message_user(request, f"{account} is {state}.", messages.SUCCESS)
             return HttpResponseRedirect(_application_page(request.GET.get("application", "")))
         ctx = {
             **self.admin_site.each_context(request),

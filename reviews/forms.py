@@ -169,6 +169,11 @@ class NoteForm(forms.Form):
 
 
 class FreezeForm(forms.Form):
+    # The state the officer asked for, not "toggle": a double submit, the back button or
+    # two officers at once must not undo a freeze.
+    state = forms.ChoiceField(
+        choices=[("frozen", "Freeze"), ("active", "Unfreeze")], widget=forms.HiddenInput
+    )
     reason = forms.CharField(
         label="Reason (recorded in the account's history and e-mailed to the trader)",
         max_length=2000,

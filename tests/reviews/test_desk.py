@@ -228,6 +228,14 @@ def test_a_formula_in_a_username_is_text_in_the_csv(compliance_client):
 # --- Freezing an account ---------------------------------------------------------
 
 
+def freeze(reason):
+    return {"state": "frozen", "reason": reason}
+
+
+def unfreeze(reason):
+    return {"state": "active", "reason": reason}
+
+
 def freeze_url(user, application=None):
     return f"{CHANGELIST}account/{user.pk}/freeze/" + (
         f"?application={application.pk}" if application else ""
@@ -245,7 +253,9 @@ def test_freezing_refuses_the_account_and_sub_account_keys_on_the_api_at_once(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = compliance_client.post(
-            freeze_url(trader, alice), {"reason": "Funds traced to a hack"}, follow=True
+            freeze_url(trader, alice),
+            freeze("Funds traced to a hack"),
+            follow=True,
         )
 
     assert messages_of(response) == ["alice is frozen."]
@@ -257,13 +267,23 @@ def test_freezing_refuses_the_account_and_sub_account_keys_on_the_api_at_once(
     assert "Funds traced to a hack" in mailoutbox[-1].body
 
     with django_capture_on_commit_callbacks(execute=True):
-        compliance_client.post(freeze_url(trader), {"reason": "Cleared"})
+        compliance_client.post(freeze_url(trader), unfreeze("Cleared"))
     assert [api.get(key, "/api/v1/account").status_code for key in keys] == [200, 200]
     assert "no longer frozen" in mailoutbox[-1].subject
 
+    # Submitted twice (a double click, the back button): the second changes nothing.
+    for _ in range(2):
+        compliance_client.post(freeze_url(trader), freeze("Again"))
+    trader.refresh_from_db()
+    assert trader.is_frozen
+    assert (
+        LogEntry.objects.filter(object_id=str(trader.pk), change_message__contains="Again").count()
+        == 1
+    )
+
 
 def test_freezing_needs_a_reason(compliance_client, alice):
-    response = compliance_client.post(freeze_url(alice.user), {"reason": " "})
+    response = compliance_client.post(freeze_url(alice.user), freeze(" "))
     assert response.status_code == 400
     alice.user.refresh_from_db()
     assert not alice.user.is_frozen
@@ -276,14 +296,14 @@ def test_only_compliance_and_superusers_may_freeze(alice):
     codenames = ["view_application", "change_application"]
     staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     client = verified_client(Client(), staff)
-    assert client.post(freeze_url(alice.user), {"reason": "x"}).status_code == 403
+    assert client.post(freeze_url(alice.user), freeze("x")).status_code == 403
     assert client.get(f"{CHANGELIST}dashboard/").status_code == 403
     alice.user.refresh_from_db()
     assert not alice.user.is_frozen
 
     root = with_2fa(UserFactory(username="root", is_staff=True, is_superuser=True))
     client = verified_client(Client(), root)
-    assert client.post(freeze_url(alice.user), {"reason": "x"}).status_code == 302
+    assert client.post(freeze_url(alice.user), freeze("x")).status_code == 302
     alice.user.refresh_from_db()
     assert alice.user.is_frozen
 
@@ -299,7 +319,7 @@ def test_the_compliance_group_is_what_is_checked(db):
 
 def test_a_sub_account_is_not_frozen_through_the_desk(compliance_client, alice):
     sub = SubaccountFactory(parent=alice.user)
-    assert compliance_client.post(freeze_url(sub), {"reason": "x"}).status_code == 404
+    assert compliance_client.post(freeze_url(sub), freeze("x")).status_code == 404
 
 
 def test_the_user_admin_links_to_the_desk_and_does_not_toggle_the_freeze_itself(db):

@@ -14,7 +14,7 @@ from reviews.models import Application, Note
 from reviews.services import OwnApplication, add_note, set_frozen
 from tests.factories import ApplicationFactory, SubaccountFactory, UserFactory
 
-from .test_desk import CHANGELIST, act, freeze_url, messages_of, page
+from .test_desk import CHANGELIST, act, freeze, freeze_url, messages_of, page, unfreeze
 from .test_own_applications import related_account
 
 # --- 2. Nobody freezes their own or a related account ------------------------------
@@ -32,7 +32,7 @@ def test_the_service_refuses_to_freeze_a_related_account(compliance, relation):
 
 def test_an_officer_may_not_freeze_their_own_account_in_the_admin(compliance_client, compliance):
     assert compliance_client.get(freeze_url(compliance)).status_code == 403
-    response = compliance_client.post(freeze_url(compliance), {"reason": "oops"})
+    response = compliance_client.post(freeze_url(compliance), freeze("oops"))
     assert response.status_code == 403
     compliance.refresh_from_db()
     assert not compliance.is_frozen
@@ -41,7 +41,7 @@ def test_an_officer_may_not_freeze_their_own_account_in_the_admin(compliance_cli
 
 def test_an_officer_may_not_unfreeze_their_own_account(compliance_client, compliance):
     type(compliance).objects.filter(pk=compliance.pk).update(is_frozen=True)
-    assert compliance_client.post(freeze_url(compliance), {"reason": "me"}).status_code == 403
+    assert compliance_client.post(freeze_url(compliance), unfreeze("me")).status_code == 403
     compliance.refresh_from_db()
     assert compliance.is_frozen
 
