@@ -89,6 +89,18 @@ def test_the_page_shows_the_applicant_profile(compliance_client, alice, complian
     assert "Hummingbot" in html and "203.0.113.7/32" in html  # the answers
 
 
+def test_the_profile_says_whether_the_applicant_verified_their_e_mail(compliance_client, alice):
+    verified_at = alice.user.email_verified_at
+    assert verified_at is not None  # the factory's user, as sign-up + the link leave it
+    html = compliance_client.get(page(alice)).content.decode()
+    assert f'data-testid="email-verified">Yes, on {verified_at:%-d %b %Y}' in html
+
+    alice.user.email_verified_at = None
+    alice.user.save(update_fields=["email_verified_at"])
+    html = compliance_client.get(page(alice)).content.decode()
+    assert 'data-testid="email-verified">No' in html
+
+
 # --- Notes and history -----------------------------------------------------------
 
 
