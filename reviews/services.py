@@ -138,10 +138,10 @@ def latest_application(user) -> Application | None:
 
 def is_approved(user) -> bool:
     """Whether API trading is approved for ``user`` (a sub-account: for its parent)."""
-    return _approves(latest_application(user))
+    return approves(latest_application(user))
 
 
-def _approves(latest: Application | None) -> bool:
+def approves(latest: Application | None) -> bool:
     return latest is not None and latest.status == Application.Status.APPROVED
 
 
@@ -198,42 +198,6 @@ def submit_application(
     except IntegrityError:
         # Another request opened one between our check and our insert.
         raise ApplicationRefused("Your application is already under review.") from None
-
-
-def application_panel(user, *, form=None, today: date | None = None) -> dict:
-    """What the API Management page shows about the account's API-trading application.
-
-    Context for ``reviews/_application_panel.html``; ``approved`` unlocks the keys.
-    ``form`` is a bound SubmitApplicationForm to show with its errors.
-    """
-    from .forms import SubmitApplicationForm
-
-    latest = latest_application(user)
-    approved = _approves(latest)
-    refusal = refusal_reason(user, latest, today=today)
-    panel = {
-        "application": latest,
-        "approved": approved,
-        "state": "subaccount" if user.is_subaccount else (latest.status if latest else "none"),
-        "can_apply": refusal is None,
-        "refusal": refusal,
-        "unverified_email": refusal == UNVERIFIED_MESSAGE,
-        "reapply_on": reapply_on(latest) if latest else None,
-        "threshold_usdt": settings.REVIEW_FAST_TRACK_THRESHOLD_USDT,
-        "fast_track_days": settings.REVIEW_FAST_TRACK_BUSINESS_DAYS,
-        "standard_days": settings.REVIEW_STANDARD_BUSINESS_DAYS,
-        "cooldown_days": settings.REVIEW_REAPPLY_COOLDOWN_DAYS,
-    }
-    if panel["can_apply"]:
-        balance = balance_usdt(user)
-        fast_track = balance >= panel["threshold_usdt"]
-        panel.update(
-            balance_usdt=balance,
-            fast_track=fast_track,
-            review_days=review_days(fast_track=fast_track),
-            form=form or SubmitApplicationForm(user=user),
-        )
-    return panel
 
 
 # --- The compliance side ------------------------------------------------------
