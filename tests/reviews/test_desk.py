@@ -341,3 +341,11 @@ def test_the_user_admin_links_to_the_desk_and_does_not_toggle_the_freeze_itself(
     html = client.get(f"/admin/accounts/user/{trader.pk}/change/").content.decode()
     assert freeze_url(trader) in html
     assert 'name="is_frozen"' not in html
+
+
+@pytest.mark.parametrize("where", ["dashboard/", "{pk}/reject/", "account/{user}/freeze/"])
+def test_each_desk_page_leads_back_to_the_queue(compliance_client, alice, where):
+    url = CHANGELIST + where.format(pk=alice.pk, user=alice.user.pk)
+    html = compliance_client.get(url).content.decode()
+    trail = html.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
+    assert f'href="{CHANGELIST}"' in trail and 'href="/admin/"' in trail
