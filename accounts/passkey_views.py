@@ -16,9 +16,12 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -54,6 +57,19 @@ class NeedsTwoFactor(exceptions.OTPWebAuthnApiError):
 class JsonOnly:
     """Hostile bodies are a 400: not JSON, not UTF-8, nested beyond reason, not an object,
     or an object whose parts are of the wrong types deep inside the library."""
+
+    @method_decorator(never_cache)
+    def dispatch(self, request, *args, **kwargs):
+        """The library's, with who may ask checked before the body is read."""
+        if request.method != "POST":  # before anything else: a GET tells nothing
+            return HttpResponseNotAllowed(["POST"])
+        self.request = request
+        try:
+            self.initial(request, *args, **kwargs)
+            request.data = self._parse_request_data(request)
+            return View.dispatch(self, request, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - answered as the library answers
+            return self.handle_exception(exc)
 
     def _parse_request_data(self, request):
         if not request.body:
