@@ -54,7 +54,10 @@ def _agent(request) -> str:
 
 def record(request, user, outcome: str, *, factor: str = "") -> SignInEvent:
     return SignInEvent.objects.create(
-        user=user, ip=client_ip(request), user_agent=_agent(request), outcome=outcome,
+        user=user,
+        ip=client_ip(request),
+        user_agent=_agent(request),
+        outcome=outcome,
         factor=factor,
     )
 

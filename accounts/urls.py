@@ -1,5 +1,4 @@
 from django.urls import path
-
 from django.views.i18n import JavaScriptCatalog
 
 from . import addressbook_views, passkey_views, views

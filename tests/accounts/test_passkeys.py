@@ -181,6 +181,8 @@ def test_a_sign_in_with_a_code_records_the_factor(client, owner, totp):
     backup = regenerate_backup_codes(owner)[0]
     other.post("/accounts/login/code/", {"code": backup})
     assert SignInEvent.objects.filter(user=owner).first().factor == "backup_code"
+    page = other.get("/accounts/security/activity/").content.decode()
+    assert "with backup code" in page and "with authenticator code" in page
 
 
 # --- the Security page ------------------------------------------------------------
@@ -190,7 +192,7 @@ def test_the_security_page_lists_passkeys_and_runs_no_inline_script(owner_client
     passkey_for(owner, name="YubiKey")
     page = owner_client.get("/accounts/security/").content.decode()
     assert "YubiKey" in page and "last used never" in page
-    for attrs, body in re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S):
+    for attrs, _body in re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S):
         assert "src=" in attrs or 'type="application/json"' in attrs, attrs
     config = json.loads(re.search(r'id="otp_webauthn_config"[^>]*>(.*?)</script>', page).group(1))
     assert config["beginRegistrationUrl"] == REGISTER_BEGIN
