@@ -52,9 +52,13 @@ def _agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
-def record(request, user, outcome: str) -> SignInEvent:
+def record(request, user, outcome: str, *, factor: str = "") -> SignInEvent:
     return SignInEvent.objects.create(
-        user=user, ip=client_ip(request), user_agent=_agent(request), outcome=outcome
+        user=user,
+        ip=client_ip(request),
+        user_agent=_agent(request),
+        outcome=outcome,
+        factor=factor,
     )
 
 
@@ -71,7 +75,8 @@ def _signed_in(sender, request, user, **kwargs):
             f"Browser: {browser_of(_agent(request))}",
         ]
         send_notice(user=user, subject="New sign-in to your account", lines=lines, ip=ip)
-    record(request, user, SignInEvent.Outcome.OK)
+    # The view that completes a sign-in names what proved its second step.
+    record(request, user, SignInEvent.Outcome.OK, factor=getattr(request, "signin_factor", ""))
     if request.session.session_key is None:
         request.session.save()
     UserSession.objects.update_or_create(

@@ -139,6 +139,23 @@ class DisableTwoFactorForm(TwoFactorForm):
         return cleaned
 
 
+class PasskeyNameForm(forms.Form):
+    name = forms.CharField(
+        label="Passkey name",
+        max_length=40,
+        validators=[plain_text],
+        help_text="Up to 40 characters, e.g. “Work laptop” or “YubiKey”.",
+    )
+
+
+class RemovePasskeyForm(TwoFactorForm):
+    """Removing a passkey takes the authenticator's code (or a backup code): the
+    passkey itself can't vouch for its own removal."""
+
+    code = CodeField(label="Authenticator code")
+    allow_backup_code = True
+
+
 class SetupCodeForm(forms.Form):
     code = CodeField()
 

@@ -20,6 +20,7 @@ from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from .notices import send_notice
 from .securitylock import start_security_lock
@@ -147,8 +148,11 @@ def disable_2fa(user) -> None:
     until = start_security_lock(user=user)
     lines = [
         "Two-factor authentication was turned off: signing in now needs only the password.",
+        "Your passkeys were removed with it.",
         f"Withdrawals through the API are locked until {until:%Y-%m-%d %H:%M} UTC.",
     ]
     send_notice(user=user, subject="Two-factor authentication was turned off", lines=lines)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    # A passkey is a second factor beside the app, never instead of it.
+    WebAuthnCredential.objects.filter(user=user).delete()

@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.crypto import constant_time_compare
@@ -18,7 +19,7 @@ from django_otp import login as otp_login
 
 from core import showonce
 
-from . import activity, emailverify, twofactor
+from . import activity, emailverify, passkeys, twofactor
 from .forms import (
     AntiPhishingForm,
     ChangePasswordForm,
@@ -27,6 +28,8 @@ from .forms import (
     LockingSetPasswordForm,
     LoginCodeForm,
     LoginForm,
+    PasskeyNameForm,
+    RemovePasskeyForm,
     SetupCodeForm,
     SignupForm,
     TwoFactorForm,
@@ -51,6 +54,20 @@ PENDING_LOGIN_SECONDS = 300
 SETUP_KEY = "totp_setup_key"
 BACKUP_CODES = "backup_codes_to_show"
 BACKUP_CODES_SECONDS = 10 * 60
+
+
+def passkey_config(request) -> dict:
+    """What django-otp-webauthn's scripts read from #otp_webauthn_config (a JSON data
+    block, not a script: the strict CSP runs only our static files)."""
+    return {
+        "autocompleteLoginFieldSelector": None,
+        "nextFieldSelector": "input[name='next']",
+        "csrfToken": get_token(request),
+        "beginAuthenticationUrl": reverse("accounts:passkey_auth_begin"),
+        "completeAuthenticationUrl": reverse("accounts:passkey_auth_complete"),
+        "beginRegistrationUrl": reverse("accounts:passkey_register_begin"),
+        "completeRegistrationUrl": reverse("accounts:passkey_register_complete"),
+    }
 
 
 def _next_url(request) -> str:
@@ -176,14 +193,23 @@ def login_code(request):
         activity.record(request, user, SignInEvent.Outcome.WRONG_CODE)
     if request.method == "POST" and form.is_valid():
         request.session.pop(PENDING_LOGIN, None)
+        backup = form.otp_device.persistent_id.startswith("otp_static")
         if not request.user.is_authenticated:
+            request.signin_factor = (
+                SignInEvent.Factor.BACKUP_CODE if backup else SignInEvent.Factor.CODE
+            )
             login(request, user, backend=user.backend)
         otp_login(request, form.otp_device)
-        if form.otp_device.persistent_id.startswith("otp_static"):
+        if backup:
             left = twofactor.backup_codes_left(user)
             messages.warning(request, f"You signed in with a backup code. {left} left.")
         return HttpResponseRedirect(_next_url(request))
-    ctx = {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")}
+    ctx = {
+        "form": form,
+        "next": request.GET.get("next") or request.POST.get("next", ""),
+        "has_passkey": passkeys.has_passkey(user),
+        "passkey_config": passkey_config(request),
+    }
     return render(request, "accounts/login_code.html", ctx)
 
 
@@ -201,9 +227,30 @@ def _security_page(
     disable_form=None,
     disable_refused="",
     phrase_form=None,
+    passkey_forms=None,
     status=200,
 ):
+    passkey_forms = passkey_forms or {}
+    rows = [
+        {
+            "passkey": passkey,
+            "code": passkey.credential_id_sha256,
+            "rename": passkey_forms.get(passkey.credential_id_sha256, {}).get("rename")
+            or PasskeyNameForm(
+                auto_id=f"rename_{passkey.credential_id_sha256[:12]}_%s",
+                initial={"name": passkey.name},
+            ),
+            "remove": passkey_forms.get(passkey.credential_id_sha256, {}).get("remove")
+            or RemovePasskeyForm(
+                user=request.user, auto_id=f"remove_{passkey.credential_id_sha256[:12]}_%s"
+            ),
+        }
+        for passkey in passkeys.passkeys_of(request.user)
+    ]
     ctx = {
+        "passkey_rows": rows,
+        "can_add_passkey": passkeys.can_add_passkey(request.user),
+        "passkey_config": passkey_config(request),
         "phrase_form": phrase_form
         or AntiPhishingForm(
             user=request.user,
