@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
@@ -77,6 +78,10 @@ def signup(request):
         # the address's inbox gets either the link or word of the attempt.
         user = None if form.email_taken else _create_account(form)
         if user is None:
+            if form.email_taken:
+                # A new account's password is hashed: so is this one, and thrown away,
+                # or a taken address would answer measurably sooner.
+                make_password(form.cleaned_data["password1"])
             emailverify.send_signup_attempt(request, form.cleaned_data["email"])
         else:
             emailverify.send_verification(request, user)
