@@ -7,11 +7,10 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
     UserCreationForm,
 )
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from .mail import send_after_commit
+from .mail import send_to_account
 from .models import SUBACCOUNT_EMAIL_DOMAIN, User
 from .notices import send_notice
 from .securitylock import start_security_lock
@@ -242,10 +241,9 @@ class ForgotPasswordForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        # Through send_after_commit, like every e-mail: a failure is one log line that
+        # Through send_to_account, like every e-mail: a failure is one log line that
         # names no address (Django's own would log the traceback), and the answer stays
         # the same as for an unknown address.
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
-        message = EmailMessage(subject, body, from_email, [to_email])
-        send_after_commit(message.send, what="password reset")
+        send_to_account(user=context["user"], subject=subject, body=body, what="password reset")

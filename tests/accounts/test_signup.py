@@ -1,8 +1,8 @@
 import re
 
 import pytest
-from django.core import mail
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.core import mail
 from django.test import Client
 
 from accounts.models import User
