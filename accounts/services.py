@@ -61,6 +61,23 @@ def signup_throttled(request) -> bool:
     )
 
 
+def signup_attempt_mail_throttled(request, email: str) -> bool:
+    """Count a "someone tried to sign up with your address" e-mail to ``email``; True
+    when that address has had enough today.
+
+    Anyone can sign up with anyone's address, as often as the IP throttle lets them:
+    unthrottled, sign-up would be a way to fill someone's inbox with our e-mails.
+    """
+    address = normalised_email(email)
+    return is_ratelimited(
+        request,
+        group="signup-attempt-email",
+        key=lambda _group, _request: address,
+        rate=settings.SIGNUP_ATTEMPT_EMAIL_RATE,
+        increment=True,
+    )
+
+
 def password_recheck_throttled(request) -> bool:
     """Count this re-check of the signed-in user's password; True when the user or the
     client IP has had enough.

@@ -39,6 +39,7 @@ from .services import (
     password_recheck_throttled,
     password_reset_throttled,
     set_phrase,
+    signup_attempt_mail_throttled,
     signup_throttled,
     total_usdt,
     transfers_of,
@@ -82,7 +83,10 @@ def signup(request):
                 # A new account's password is hashed: so is this one, and thrown away,
                 # or a taken address would answer measurably sooner.
                 make_password(form.cleaned_data["password1"])
-            emailverify.send_signup_attempt(request, form.cleaned_data["email"])
+            email = form.cleaned_data["email"]
+            # Past the address's daily allowance, nothing is sent; the answer is the same.
+            if not signup_attempt_mail_throttled(request, email):
+                emailverify.send_signup_attempt(request, email)
         else:
             emailverify.send_verification(request, user)
         return redirect("accounts:signup_sent")

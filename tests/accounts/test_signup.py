@@ -167,3 +167,19 @@ def test_a_taken_email_costs_the_same_password_hash_as_a_new_one(db, owner, sett
         assert response.status_code == 302
         hashes.append(CountingHasher.calls)
     assert hashes == [1, 1]
+
+
+def test_sign_up_attempts_mail_an_address_at_most_n_times_a_day_and_answer_the_same(
+    db, owner, settings, django_capture_on_commit_callbacks
+):
+    # Signing up with someone's address again and again must not mail-bomb them.
+    settings.SIGNUP_ATTEMPT_EMAIL_RATE = "2/d"
+    answers = []
+    for n in range(4):
+        client = Client(REMOTE_ADDR=f"192.0.2.{n + 1}")
+        with django_capture_on_commit_callbacks(execute=True):
+            posted = client.post("/accounts/signup/", signup_form(f"copy{n}", owner.email.upper()))
+        page = client.get(posted["Location"])
+        answers.append((posted.status_code, posted["Location"], CSRF.sub(b"", page.content)))
+    assert len(mail.outbox) == 2
+    assert answers.count(answers[0]) == 4
