@@ -192,6 +192,8 @@ class SignInEvent(models.Model):
         OK = "ok", "Signed in"
         WRONG_PASSWORD = "wrong_password", "Wrong password"
         WRONG_CODE = "wrong_code", "Wrong 2FA code"
+        # Kept when nobody finishes the code step: what a stolen password looks like.
+        CODE_NOT_COMPLETED = "code_not_completed", "Password right, code step not completed"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
     at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -135,6 +135,8 @@ def login_view(request):
             # Tied to the password as it is now: a change or reset before the code
             # step voids this half of a sign-in, as it signs out every session.
             "auth_hash": user.get_session_auth_hash(),
+            # Listed as "code step not completed" until a code ends this attempt.
+            "event": activity.record(request, user, SignInEvent.Outcome.CODE_NOT_COMPLETED).pk,
         }
         # Encoded: a next with its own query (a=1&b=2) must reach the code step whole,
         # and no text in it may add a second parameter to the code step's URL.
@@ -168,6 +170,14 @@ def _pending_user(request):
     return user
 
 
+def _end_pending_event(request, user) -> None:
+    """A code was typed: the attempt is listed by what the code step answered instead."""
+    pending = request.session.get(PENDING_LOGIN) or {}
+    if pending.get("event"):
+        SignInEvent.objects.filter(pk=pending.pop("event"), user=user).delete()
+        request.session[PENDING_LOGIN] = pending
+
+
 @sensitive_post_parameters("code")
 @never_cache
 def login_code(request):
@@ -182,8 +192,10 @@ def login_code(request):
         return redirect("accounts:login")
     form = LoginCodeForm(request.POST or None, user=user)
     if request.method == "POST" and not form.is_valid() and "code" in form.errors:
+        _end_pending_event(request, user)
         activity.record(request, user, SignInEvent.Outcome.WRONG_CODE)
     if request.method == "POST" and form.is_valid():
+        _end_pending_event(request, user)  # the sign-in is recorded as it completes
         request.session.pop(PENDING_LOGIN, None)
         if not request.user.is_authenticated:
             login(request, user, backend=user.backend)

@@ -118,3 +118,16 @@ def test_prune_removes_what_is_older_than_the_setting(db, settings):
     call_command("prune_activity")
     assert list(SignInEvent.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not SignInEvent.objects.filter(pk=old.pk).exists()
+
+
+def test_a_right_password_whose_code_step_was_never_completed_is_listed(owner, totp):
+    # What a user whose password was stolen needs to see: someone had it, and stopped
+    # at the code.
+    sign_in(owner, ip="203.0.113.7")
+    (event,) = SignInEvent.objects.filter(user=owner)
+    assert (event.outcome, event.ip) == ("code_not_completed", "203.0.113.7")
+    client = sign_in(owner, totp=totp, ip="198.51.100.1")
+    html = client.get(ACTIVITY).content.decode()
+    assert "Password right, code step not completed" in html and "203.0.113.7" in html
+    outcomes = list(SignInEvent.objects.filter(user=owner).order_by("pk").values_list("outcome"))
+    assert outcomes == [("code_not_completed",), ("ok",)]
