@@ -35,6 +35,7 @@ from .forms import (
 from .models import SignInEvent, User, UserSession
 from .services import (
     balances_of,
+    login_failed,
     login_throttled,
     password_recheck_throttled,
     password_reset_throttled,
@@ -119,7 +120,9 @@ def login_view(request):
     form = LoginForm(request, data=request.POST or None)
     throttled = request.method == "POST" and login_throttled(request)
     # A throttled attempt is refused before the password is even checked.
-    if request.method == "POST" and not throttled and form.is_valid():
+    if request.method == "POST" and not throttled and not form.is_valid():
+        login_failed(request)
+    elif request.method == "POST" and not throttled:
         user = form.get_user()
         if not twofactor.has_2fa(user):
             login(request, user)
