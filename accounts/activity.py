@@ -11,11 +11,13 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.sessions.models import Session
 from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from core.net import client_ip
 
@@ -96,9 +98,29 @@ def rekeyed(request, old_key: str | None) -> None:
         )
 
 
+@receiver(user_logged_out, dispatch_uid="accounts.activity.signed_out")
+def _signed_out(sender, request, user, **kwargs):
+    if request is not None and request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+
+
+def _signed_in_as(session: Session, user) -> bool:
+    """Whether Django would still take ``session`` for ``user``: a password change or
+    reset signs the other sessions out at their next request, by their password hash."""
+    data = session.get_decoded()
+    return str(data.get(SESSION_KEY)) == str(user.pk) and constant_time_compare(
+        data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    )
+
+
 def active_sessions(user) -> list[UserSession]:
-    live = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
-    return list(UserSession.objects.filter(user=user, session_key__in=live))
+    """The sessions of ``user`` that are signed in now (prune_activity drops the rest)."""
+    rows = UserSession.objects.filter(user=user)
+    sessions = Session.objects.filter(
+        expire_date__gt=timezone.now(), session_key__in=rows.values("session_key")
+    )
+    live = {session.session_key for session in sessions if _signed_in_as(session, user)}
+    return list(rows.filter(session_key__in=live))
 
 
 def sign_out(user, *, sessions) -> int:

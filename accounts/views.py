@@ -462,7 +462,10 @@ def sign_out_session(request, code):
 @require_POST
 @login_required
 def sign_out_other_sessions(request):
-    others = UserSession.objects.exclude(session_key=request.session.session_key)
+    live = [session.pk for session in activity.active_sessions(request.user)]
+    others = UserSession.objects.filter(pk__in=live).exclude(
+        session_key=request.session.session_key
+    )
     count = activity.sign_out(request.user, sessions=others)
     messages.success(request, f"Signed out {count} other session(s).")
     return redirect("accounts:activity")

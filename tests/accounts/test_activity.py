@@ -131,3 +131,29 @@ def test_a_right_password_whose_code_step_was_never_completed_is_listed(owner, t
     assert "Password right, code step not completed" in html and "203.0.113.7" in html
     outcomes = list(SignInEvent.objects.filter(user=owner).order_by("pk").values_list("outcome"))
     assert outcomes == [("code_not_completed",), ("ok",)]
+
+
+def test_sessions_signed_out_by_a_password_change_are_not_listed(owner, totp):
+    this = sign_in(owner, totp=totp, ip="198.51.100.1")
+    sign_in(owner, totp=totp, ip="198.51.100.2")
+    new = "a fresh and unusual pass phrase 42"
+    data = {
+        "old_password": PASSWORD,
+        "new_password1": new,
+        "new_password2": new,
+        "code": totp.code(owner),
+    }
+    assert this.post("/accounts/security/password/", data).status_code == 302
+    html = this.get(ACTIVITY).content.decode()
+    assert "198.51.100.1" in html.split("Recent sign-ins")[0]
+    assert "198.51.100.2" not in html.split("Recent sign-ins")[0]
+    assert "Sign out all other sessions" not in html
+
+
+def test_a_signed_out_session_is_not_listed(owner, totp):
+    this = sign_in(owner, totp=totp, ip="198.51.100.1")
+    other = sign_in(owner, totp=totp, ip="198.51.100.2")
+    other.post("/accounts/logout/")
+    sessions = this.get(ACTIVITY).content.decode().split("Recent sign-ins")[0]
+    assert "198.51.100.2" not in sessions
+    assert list(UserSession.objects.values_list("ip", flat=True)) == ["198.51.100.1"]
