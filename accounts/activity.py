@@ -7,7 +7,6 @@ from the code step for a wrong code. A sign-in from an IP the account never sign
 from before is a security notice.
 """
 
-import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,31 +22,6 @@ from core.net import client_ip
 
 from .models import SignInEvent, User, UserSession
 from .notices import send_notice
-
-# The first that matches names it: Edge and Opera say "Chrome" too, Chrome says "Safari".
-BROWSERS = [
-    ("Edge", r"Edg(e|A|iOS)?/"),
-    ("Opera", r"OPR/"),
-    ("Firefox", r"(Firefox|FxiOS)/"),
-    ("Chrome", r"(Chrome|CriOS)/"),
-    ("Safari", r"Version/[\d.]+.*Safari/"),
-]
-SYSTEMS = [
-    ("iOS", r"iPhone|iPad|iPod"),
-    ("Android", r"Android"),
-    ("Windows", r"Windows"),
-    ("macOS", r"Mac OS X|Macintosh"),
-    ("Linux", r"Linux|X11"),
-]
-
-
-def browser_of(user_agent: str) -> str:
-    """ "Chrome on Linux" from a User-Agent header; "Unknown browser" when it says nothing."""
-    browser = next((name for name, pattern in BROWSERS if re.search(pattern, user_agent)), None)
-    if browser is None:
-        return "Unknown browser"
-    system = next((name for name, pattern in SYSTEMS if re.search(pattern, user_agent)), None)
-    return f"{browser} on {system}" if system else browser
 
 
 def _agent(request) -> str:
@@ -68,11 +42,8 @@ def _signed_in(sender, request, user, **kwargs):
     known = SignInEvent.objects.filter(user=user, outcome=SignInEvent.Outcome.OK)
     # No address (a test client's login, a misconfigured proxy): nothing to compare.
     if ip and known.exists() and not known.filter(ip=ip).exists():
-        lines = [
-            "Your account was signed in to from an IP address it never used before.",
-            f"Browser: {browser_of(_agent(request))}",
-        ]
-        send_notice(user=user, subject="New sign-in to your account", lines=lines, ip=ip)
+        lines = ["Your account was signed in to from an IP address it never used before."]
+        send_notice(user=user, subject="New sign-in to your account", lines=lines, request=request)
     record(request, user, SignInEvent.Outcome.OK)
     if request.session.session_key is None:
         request.session.save()

@@ -147,16 +147,21 @@ class LockingSetPasswordForm(SetPasswordForm):
     same transaction, and the owner gets a notice."""
 
     notice = "Your password was reset"
+    signed_out = "Every session of your account was signed out."
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request  # whose IP and browser the notice names
+        super().__init__(user, *args, **kwargs)
 
     @transaction.atomic
     def save(self, commit=True):
         user = super().save(commit=commit)
         until = start_security_lock(user=user)
         lines = [
-            f"{self.notice}. Every session of your account was signed out.",
+            f"{self.notice}. {self.signed_out}",
             f"Withdrawals through the API are locked until {until:%Y-%m-%d %H:%M} UTC.",
         ]
-        send_notice(user=user, subject=self.notice, lines=lines)
+        send_notice(user=user, subject=self.notice, lines=lines, request=self.request)
         return user
 
 
@@ -174,6 +179,9 @@ class AntiPhishingForm(TwoFactorForm):
 
 class ChangePasswordForm(LockingSetPasswordForm):
     notice = "Your password was changed"
+    signed_out = (
+        "Other sessions of your account were signed out; the one it was changed in stays signed in."
+    )
 
     """The current password, the new one twice (Django's validators), and the 2FA code
     when 2FA is on.

@@ -263,7 +263,7 @@ def setup_2fa(request):
     if request.method == "POST" and form.is_valid():
         try:
             device = twofactor.confirm_totp_setup(
-                user=request.user, hex_key=hex_key, code=form.cleaned_data["code"]
+                user=request.user, hex_key=hex_key, code=form.cleaned_data["code"], request=request
             )
         except twofactor.CodeRejected as rejected:
             form.add_error("code", str(rejected))
@@ -320,7 +320,7 @@ def disable_2fa(request):
         return _security_page(request, disable_refused=refused, status=429)
     form = DisableTwoFactorForm(request.POST, user=request.user, auto_id="disable_%s")
     if form.is_valid():
-        twofactor.disable_2fa(request.user)
+        twofactor.disable_2fa(request.user, request=request)
         messages.warning(request, "Two-factor authentication is off.")
         return redirect("accounts:security")
     return _security_page(request, disable_form=form, status=400)
@@ -345,7 +345,7 @@ def change_password(request):
     throttled = request.method == "POST" and password_recheck_throttled(request)
     # A throttled attempt gets an unbound form: rendering a bound one would validate it.
     data = request.POST if request.method == "POST" and not throttled else None
-    form = ChangePasswordForm(request.user, data)
+    form = ChangePasswordForm(request.user, data, request=request)
     if data is not None and form.is_valid():
         form.save()
         # This session stays signed in; every other session of the account holds the
@@ -385,10 +385,17 @@ def password_reset(request):
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_sent.html"
 )
+
+
 # Django's: the link's token moves from the URL into the session at once (no Referer
 # leaks it), works once, and expires (PASSWORD_RESET_TIMEOUT). Nobody is signed in by
 # it: the user signs in with the new password and then the 2FA code.
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+class _PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}  # for the notice
+
+
+password_reset_confirm = _PasswordResetConfirm.as_view(
     template_name="accounts/password_reset_confirm.html",
     form_class=LockingSetPasswordForm,
     success_url=reverse_lazy("accounts:password_reset_done"),

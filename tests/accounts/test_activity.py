@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from accounts.activity import browser_of
+from accounts.browsers import browser_of
 from accounts.models import SignInEvent, UserSession
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import verified_client
