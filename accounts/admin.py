@@ -1,5 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import (
+    ReadOnlyPasswordHashField,
+    ReadOnlyPasswordHashWidget,
+    UserChangeForm,
+)
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -12,6 +18,19 @@ class BalanceInline(admin.TabularInline):
     model = Balance
     extra = 0
     autocomplete_fields = ["asset"]
+
+
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """The password hash's summary without Django's "Reset password" button: for staff
+    who may only view users, the button led to a 403."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)
+        return render_to_string("admin/accounts/password_summary.html", context)
+
+
+class ViewOnlyUserForm(UserChangeForm):
+    password = ReadOnlyPasswordHashField(label="Password", widget=PasswordSummaryWidget)
 
 
 @admin.register(User)
@@ -27,6 +46,11 @@ class UserAdmin(BaseUserAdmin):
     )
     # Freezing goes through the compliance desk: a reason, the history, an e-mail.
     readonly_fields = ["frozen"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None and not self.has_change_permission(request, obj):
+            kwargs["form"] = ViewOnlyUserForm
+        return super().get_form(request, obj, **kwargs)
 
     @admin.display(description="Frozen")
     def frozen(self, obj):
