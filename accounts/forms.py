@@ -7,6 +7,7 @@ from django.contrib.auth.forms import (
     SetPasswordForm,
     UserCreationForm,
 )
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -28,6 +29,15 @@ class SignupForm(UserCreationForm):
         # before the "already exists" check: "ＤＥＭＯ" is "DEMO", which "demo" holds.
         model = User
         fields = ["username", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Plain sentences: Django's name the "-" this form refuses, and its password help
+        # is a <ul>, which can't sit in the page's <p class="help">.
+        self.fields["username"].help_text = "Up to 150 characters: letters, digits and @ . + _"
+        self.fields["password1"].help_text = " ".join(
+            text if text.endswith(".") else f"{text}." for text in password_validators_help_texts()
+        )
 
     def clean_username(self):
         username = super().clean_username()

@@ -183,3 +183,14 @@ def test_sign_up_attempts_mail_an_address_at_most_n_times_a_day_and_answer_the_s
         answers.append((posted.status_code, posted["Location"], CSRF.sub(b"", page.content)))
     assert len(mail.outbox) == 2
     assert answers.count(answers[0]) == 4
+
+
+def test_the_signup_help_texts_are_plain_sentences_that_match_the_rules(client, db):
+    html = client.get("/accounts/signup/").content.decode()
+    helps = re.findall(r'<p class="help"[^>]*>(.*?)</p>', html, re.S)
+    assert len(helps) >= 2
+    for help_text in helps:
+        assert "<ul" not in help_text and "<li" not in help_text  # no list inside a <p>
+    assert "<p class=\"help\" id=\"id_password1_helptext\"><ul" not in html
+    username_help = re.search(r'id="id_username_helptext">(.*?)</p>', html, re.S).group(1)
+    assert "-" not in username_help and "@ . + _" in username_help  # "-" is refused
