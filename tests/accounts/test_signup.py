@@ -191,6 +191,6 @@ def test_the_signup_help_texts_are_plain_sentences_that_match_the_rules(client, 
     assert len(helps) >= 2
     for help_text in helps:
         assert "<ul" not in help_text and "<li" not in help_text  # no list inside a <p>
-    assert "<p class=\"help\" id=\"id_password1_helptext\"><ul" not in html
+    assert '<p class="help" id="id_password1_helptext"><ul' not in html
     username_help = re.search(r'id="id_username_helptext">(.*?)</p>', html, re.S).group(1)
     assert "-" not in username_help and "@ . + _" in username_help  # "-" is refused
