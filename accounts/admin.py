@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import (
@@ -12,6 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Asset, Balance, Transfer, User
+from .validators import plain_text
 
 
 class BalanceInline(admin.TabularInline):
@@ -29,12 +31,24 @@ class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
         return render_to_string("admin/accounts/password_summary.html", context)
 
 
-class ViewOnlyUserForm(UserChangeForm):
+class PortalUserChangeForm(UserChangeForm):
+    """Django's user form; the names are free text shown on pages: plain text only."""
+
+    first_name = forms.CharField(
+        label="First name", max_length=150, required=False, validators=[plain_text]
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=150, required=False, validators=[plain_text]
+    )
+
+
+class ViewOnlyUserForm(PortalUserChangeForm):
     password = ReadOnlyPasswordHashField(label="Password", widget=PasswordSummaryWidget)
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = PortalUserChangeForm
     list_display = ["username", "email", "parent", "is_staff", "is_frozen", "date_joined"]
     list_filter = ["is_staff", "is_active", "is_frozen", "groups"]
     list_select_related = ["parent"]

@@ -55,6 +55,8 @@ NOT_A_FORM = {
     "period runs (the test world has none); it only stops an old secret sooner",
     "subaccounts:apikey_end_grace": "the same button for a sub-account's key",
     "otpadmin:index": "Django's admin index, no form",
+    "otpadmin:password_change": "a redirect to the portal's change-password page (fuzzed "
+    "there); a POST here changes nothing",
     "otpadmin:login": "a redirect to the portal's two-step login (staff sign in there)",
     "otpadmin:app_list": "Django's admin app page, no form",
     "otpadmin:jsi18n": "the admin's JavaScript catalogue",
