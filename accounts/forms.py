@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordResetForm,
@@ -240,6 +241,15 @@ class ChangePasswordForm(LockingSetPasswordForm):
         return cleaned
 
 
+def _duration(seconds: int) -> str:
+    """ "an hour", "2 hours", "30 minutes": how e-mails say a link's lifetime."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return "an hour" if hours == 1 else f"{hours} hours"
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 class ForgotPasswordForm(PasswordResetForm):
     """Django's reset form; sub-accounts never sign in, so they never get a link."""
 
@@ -263,5 +273,11 @@ class ForgotPasswordForm(PasswordResetForm):
         # names no address (Django's own would log the traceback), and the answer stays
         # the same as for an unknown address.
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        # The words must be true: how long this link works, and whether a code follows.
+        context = {
+            **context,
+            "valid_for": _duration(settings.PASSWORD_RESET_TIMEOUT),
+            "has_2fa": has_2fa(context["user"]),
+        }
         body = render_to_string(email_template_name, context)
         send_to_account(user=context["user"], subject=subject, body=body, what="password reset")

@@ -197,3 +197,20 @@ def test_2fa_notices_name_the_ip_and_browser(owner_client, owner, totp, sent):
         lambda: owner_client.post("/accounts/security/2fa/setup/", {"code": code}, **FROM)
     )
     assert "turned on" in on.subject and "203.0.113.77" in on.body and "Chrome on Linux" in on.body
+
+
+def test_the_reset_link_email_states_the_links_real_lifetime_and_2fa_only_when_on(
+    owner, settings, sent
+):
+    settings.PASSWORD_RESET_TIMEOUT = 30 * 60
+    _, (link_mail,) = sent(
+        lambda: Client().post("/accounts/password/reset/", {"email": owner.email})
+    )
+    assert "within 30 minutes" in link_mail.body and "an hour" not in link_mail.body
+    assert "two-factor code" in link_mail.body
+    mail.outbox.clear()
+    from tests.factories import UserFactory
+
+    no_2fa = UserFactory()
+    _, (plain,) = sent(lambda: Client().post("/accounts/password/reset/", {"email": no_2fa.email}))
+    assert "two-factor code" not in plain.body
