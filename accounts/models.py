@@ -192,6 +192,8 @@ class SignInEvent(models.Model):
         OK = "ok", "Signed in"
         WRONG_PASSWORD = "wrong_password", "Wrong password"
         WRONG_CODE = "wrong_code", "Wrong 2FA code"
+        # Kept when nobody finishes the code step: what a stolen password looks like.
+        CODE_NOT_COMPLETED = "code_not_completed", "Password right, code step not completed"
         WRONG_PASSKEY = "wrong_passkey", "Passkey refused"
 
     class Factor(models.TextChoices):

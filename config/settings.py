@@ -362,6 +362,8 @@ SUBACCOUNTS_MAX_PER_PARENT = env_int("SUBACCOUNTS_MAX_PER_PARENT", 20)
 
 # --- Throttles on hostile input --------------------------------------------
 SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "20/h")
+# "Someone tried to sign up with your address" e-mails per address (no mail-bombing).
+SIGNUP_ATTEMPT_EMAIL_RATE = env_str("SIGNUP_ATTEMPT_EMAIL_RATE", "3/d")
 # A signed-in user typing their password again (turning 2FA off): per user, per IP.
 PASSWORD_RECHECK_RATE_PER_USER = env_str("PASSWORD_RECHECK_RATE_PER_USER", "5/15m")
 PASSWORD_RECHECK_RATE_PER_IP = env_str("PASSWORD_RECHECK_RATE_PER_IP", "20/15m")

@@ -15,14 +15,13 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.emailverify import UNVERIFIED_MESSAGE, email_verified
-from accounts.mail import send_after_commit
+from accounts.mail import send_to_account
 from accounts.services import balance_usdt
 
 from .models import SLA, Application, Note
@@ -271,7 +270,7 @@ def decide_application(
     application.refresh_from_db()
     verb = "Approved" if approve else f"Rejected. Reason given to the trader: {note}"
     log_history(application, actor=decided_by, message=verb)
-    send_after_commit(lambda: send_decision_email(application), what="review decision")
+    send_decision_email(application)
     return application
 
 
@@ -364,12 +363,9 @@ def set_frozen(*, account, frozen: bool, officer, reason: str):
     log_history(account, actor=officer, message=f"{verb} by compliance. Reason: {reason}")
     ctx = {"user": account, "frozen": frozen, "reason": reason}
 
-    def send():
-        subject = render_to_string("reviews/email/frozen_subject.txt", ctx).strip()
-        body = render_to_string("reviews/email/frozen_body.txt", ctx)
-        send_mail(subject, body, None, [account.email])
-
-    send_after_commit(send, what="account freeze")
+    subject = render_to_string("reviews/email/frozen_subject.txt", ctx).strip()
+    body = render_to_string("reviews/email/frozen_body.txt", ctx)
+    send_to_account(user=account, subject=subject, body=body, what="account freeze")
     return account
 
 
@@ -382,7 +378,7 @@ def send_decision_email(application: Application) -> None:
     }
     subject = render_to_string("reviews/email/decision_subject.txt", ctx).strip()
     body = render_to_string("reviews/email/decision_body.txt", ctx)
-    send_mail(subject, body, None, [application.user.email])
+    send_to_account(user=application.user, subject=subject, body=body, what="review decision")
 
 
 def due_for_attention(*, today: date | None = None) -> tuple[list, list]:

@@ -60,6 +60,8 @@ NOT_A_FORM = {
     "accounts:passkey_auth_begin": "the code step's passkey ceremony (JSON)",
     "accounts:passkey_auth_complete": "its second half",
     "otpadmin:index": "Django's admin index, no form",
+    "otpadmin:password_change": "a redirect to the portal's change-password page (fuzzed "
+    "there); a POST here changes nothing",
     "otpadmin:login": "a redirect to the portal's two-step login (staff sign in there)",
     "otpadmin:app_list": "Django's admin app page, no form",
     "otpadmin:jsi18n": "the admin's JavaScript catalogue",

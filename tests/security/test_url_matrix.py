@@ -193,8 +193,8 @@ otpadmin:login                          GET    login  403    403    403    403  
                                         POST   login  403    403    403    403    403    302
 otpadmin:logout                         GET    302    302    302    302    302    302    405
                                         POST   302    302    302    302    302    302    login
-otpadmin:password_change                GET    alogin alogin alogin alogin alogin alogin 200
-                                        POST   alogin alogin alogin alogin alogin alogin 200
+otpadmin:password_change                GET    alogin alogin alogin alogin alogin alogin 302
+                                        POST   alogin alogin alogin alogin alogin alogin 302
 otpadmin:autocomplete                   GET    alogin alogin alogin alogin alogin alogin 403
                                         POST   alogin alogin alogin alogin alogin alogin 405
 otpadmin:jsi18n                         GET    alogin alogin alogin alogin alogin alogin 200
