@@ -18,7 +18,7 @@ from bench.stack import ROOT, machine
 
 BENCHMARKS = ["auth", "pages", "login"]
 # Each; about 10 minutes in all on 2 cores (auth: two stacks, ~4 minutes each at most).
-TIMEOUT_SECONDS = {"auth": 720, "pages": 300, "login": 120}
+TIMEOUT_SECONDS = {"auth": 720, "pages": 480, "login": 120}
 
 
 def run_one(name: str, extra: list[str]) -> dict | None:
