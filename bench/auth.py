@@ -403,14 +403,17 @@ def report(result: dict, args) -> None:
         trips = f.get("redis_round_trips")
         cmds = f.get("redis_commands")
         bad = dict(f["non_200"])
-        if f["skipped_by_wrk"]:
-            bad["not sent (wrk skipped)"] = f["skipped_by_wrk"]
         print(
             f"{LABELS[kind]:24} {f['cpu_ms']:10.3f} {f['p50_ms']:7.2f} {f['p99_ms']:7.2f} "
             f"{f['rps']:6.0f} {'-' if sql is None else sql:>4} "
             f"{'-' if trips is None else trips:>8} {'-' if cmds is None else f'{cmds:.2f}':>9}  "
             f"{bad or '-'}"
         )
+    skipped = {kind: figures[kind]["skipped_by_wrk"] for kind in KINDS}
+    print(
+        f"lines wrk never sent, of {args.reps} x {args.requests} per kind: {skipped} "
+        "(CPU is per request the server answered, from its access log)"
+    )
     print(
         "CPU ms/req per repetition: "
         + "; ".join(f"{kind} {figures[kind]['cpu_ms_reps']}" for kind in KINDS)
