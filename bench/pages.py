@@ -42,25 +42,37 @@ def verified_client(user):
 
 
 def measure(client, url: str, repeat: int) -> dict:
+    return measure_pair((client, url), None, repeat)[0]
+
+
+def measure_pair(small, large, repeat: int) -> list[dict]:
+    """Queries (one request each) and the median time of ``repeat`` requests of each
+    (client, url), the two alternating so that warm-up and drift hit both alike."""
     from django.db import connection
 
-    response = client.get(url)  # warm up (templates, URL resolver, connection)
-    assert response.status_code == 200, (url, response.status_code)
-    queries = []
+    pages = [page for page in (small, large) if page]
+    results = []
+    for client, url in pages:
+        response = client.get(url)  # warm up (templates, URL resolver, connection)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = []
 
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
+        def count(execute, sql, params, many, context, _queries=queries):
+            _queries.append(sql)
+            return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
-        response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    times = []
+        with connection.execute_wrapper(count):
+            response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        results.append({"queries": len(queries), "bytes": len(response.content), "times": []})
     for _ in range(repeat):
-        start = time.perf_counter()
-        client.get(url)
-        times.append(time.perf_counter() - start)
-    return {"queries": len(queries), "ms": median(times) * 1000, "bytes": len(response.content)}
+        for (client, url), result in zip(pages, results, strict=True):
+            start = time.perf_counter()
+            client.get(url)
+            result["times"].append(time.perf_counter() - start)
+    for result in results:
+        result["ms"] = median(result.pop("times")) * 1000
+    return results
 
 
 def trader(username: str, *, approved=True):
@@ -172,9 +184,10 @@ def run(repeat: int, n_applications: int, vendor: str) -> dict:
         add_keys(small, 10)
         add_keys(large, 10)
         audit_history(large, 10_000)
-        pages["API Management (10 keys; +10,000 audit events)"] = (
-            measure(verified_client(small), "/api-management/", repeat),
-            measure(verified_client(large), "/api-management/", repeat),
+        pages["API Management (10 keys; +10,000 audit events)"] = measure_pair(
+            (verified_client(small), "/api-management/"),
+            (verified_client(large), "/api-management/"),
+            repeat,
         )
 
         parent50, parent200 = trader("parent50"), trader("parent200")
@@ -182,9 +195,10 @@ def run(repeat: int, n_applications: int, vendor: str) -> dict:
             add_keys(create_subaccount(parent=parent50, name=f"desk{s}"), 10, actor=parent50)
         for s in range(20):
             add_keys(create_subaccount(parent=parent200, name=f"desk{s}"), 10, actor=parent200)
-        pages["Sub-account keys, page 1 of 50 (50 vs 200 keys)"] = (
-            measure(verified_client(parent50), "/subaccounts/keys/", repeat),
-            measure(verified_client(parent200), "/subaccounts/keys/", repeat),
+        pages["Sub-account keys, page 1 of 50 (50 vs 200 keys)"] = measure_pair(
+            (verified_client(parent50), "/subaccounts/keys/"),
+            (verified_client(parent200), "/subaccounts/keys/"),
+            repeat,
         )
 
         if vendor == "postgresql":
@@ -192,6 +206,8 @@ def run(repeat: int, n_applications: int, vendor: str) -> dict:
             admin = verified_client(staff)
             url = "/admin/reviews/application/"
             # The approved traders above are in the queue too, at both sizes: 100 in all.
+            # One URL at two sizes: measured one after the other (the large one second,
+            # already warm).
             already = Application.objects.count()
             applications(100 - already, 0)
             at_small = measure(admin, url, repeat)
