@@ -29,7 +29,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from statistics import median
@@ -282,8 +281,9 @@ def one_repetition(server, lines: list[str], connections: int, workdir: Path, st
 def run_stack(name: str, args) -> dict:
     local = name == "sqlite"
     env = {"APIKEY_RATE_LIMIT_PER_MINUTE": "100000000"}
-    workdir = Path(tempfile.mkdtemp(prefix="bench-auth-wrk-"))
     with Stack("auth", env=env, workers=args.workers, local=local, own_redis=True) as stack:
+        workdir = stack.tmp / "wrk"  # removed with the stack, whatever happens
+        workdir.mkdir()
         if not local and not (stack.pg_db and stack.redis_url):
             raise SystemExit("bench.auth: the postgres stack needs DATABASE_URL and REDIS_URL")
         stack.configure_django()
@@ -325,7 +325,6 @@ def run_stack(name: str, args) -> dict:
                 )
         seconds = time.monotonic() - started
         vendor, cache = stack.vendor, stack.cache
-    shutil.rmtree(workdir, ignore_errors=True)
 
     figures = {}
     for kind in KINDS:
