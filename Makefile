@@ -33,6 +33,8 @@ lock: install
 		-o requirements.txt
 	$(VENV)/bin/uv export --quiet --frozen --no-emit-project --extra dev \
 		--format requirements-txt -o requirements-dev.txt
+	$(VENV)/bin/uv export --quiet --frozen --no-emit-project --extra bench \
+		--format requirements-txt -o requirements-bench.txt
 
 run: install
 	$(PY) manage.py migrate --no-input
@@ -66,8 +68,18 @@ serve: install-prod
 	DJANGO_DEBUG=0 $(PROD_PY) manage.py collectstatic --no-input --verbosity 0
 	DJANGO_DEBUG=0 $(PROD_VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
-bench: install
+# The benchmark's own tools: its peers (DRF, djangorestframework-api-key; bench extra,
+# never in production) into the dev venv, and Debian's wrk, which replays the load.
+bench: install $(VENV)/.bench-installed
+	@command -v wrk >/dev/null || { echo "Installing Debian's wrk"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk \
+		>/dev/null; }
 	$(PY) -m bench
+
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --require-hashes -r requirements-bench.txt
+	touch $@
 
 clean:
 	rm -rf $(VENV) $(PROD_VENV) staticfiles screenshots .pytest_cache .ruff_cache
