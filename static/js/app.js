@@ -71,8 +71,12 @@ function summariseErrors() {
   const list = document.createElement("ul");
   errors.forEach((error) => {
     const fieldId = error.id.slice(0, -"_error".length);
-    const field = document.getElementById(fieldId) || document.querySelector(`[aria-describedby~="${error.id}"]`);
-    const label = field && field.labels && field.labels[0] ? field.labels[0].textContent.trim() : "";
+    const found = document.getElementById(fieldId) || document.querySelector(`[aria-describedby~="${error.id}"]`);
+    // A radio group (templates/_field.html) is a fieldset: its legend names it, its first radio takes the focus.
+    const group = found && found.tagName === "FIELDSET" ? found : null;
+    const field = group ? group.querySelector("input") : found;
+    const name = group ? group.querySelector("legend") : field && field.labels && field.labels[0];
+    const label = name ? name.textContent.replace("(optional)", "").trim() : "";
     const item = document.createElement("li");
     const link = document.createElement("a");
     link.href = `#${field ? field.id : error.id}`;

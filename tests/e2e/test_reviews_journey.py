@@ -1,6 +1,7 @@
 """API-trading review in Chromium: the trader applies on the API Management page,
 compliance decides in the admin (behind 2FA), the trader sees the outcome."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -220,3 +221,19 @@ def test_the_application_form_on_a_phone(phone_page, totp):
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
     screenshot(phone_page, "reviews-can-apply-phone")
+
+
+def test_the_purpose_is_a_named_radio_group_the_error_summary_links_to(page, totp):
+    erin = with_2fa(UserFactory(username="erin"))
+    log_in(page, erin, totp)
+    panel = page.get_by_test_id("application-panel")
+    group = panel.get_by_role("group", name="What will you use API trading for?")
+    expect(group.get_by_role("radio")).to_have_count(4)
+
+    panel.get_by_label("Google Authenticator code").fill(totp.code(erin))
+    panel.get_by_role("button", name="Submit for Review").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    link = summary.get_by_role("link", name=re.compile(r"^What will you use API trading for\?: "))
+    link.click()
+    expect(page.get_by_role("radio", name="My own trading bot")).to_be_focused()
