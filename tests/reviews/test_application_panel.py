@@ -137,6 +137,8 @@ def test_the_purpose_radios_are_one_group_named_by_its_question(owner):
     groups = re.findall(r"<fieldset\b[^>]*>(.*?)</fieldset>", html, re.S)
     purpose = [group for group in groups if 'name="purpose"' in group]
     assert len(purpose) == 1, "the purpose radios are not inside one fieldset"
-    assert re.search(r"<legend\b[^>]*>\s*What will you use API trading for\?\s*</legend>", purpose[0])
+    assert re.search(
+        r"<legend\b[^>]*>\s*What will you use API trading for\?\s*</legend>", purpose[0]
+    )
     assert purpose[0].count('type="radio"') == len(Purpose.choices)
     assert 'for=""' not in html, "a label pointing at nothing"
