@@ -23,6 +23,7 @@ from django.utils.dateformat import format as date_format
 
 from accounts.emailverify import UNVERIFIED_MESSAGE, email_verified
 from accounts.mail import send_after_commit
+from accounts.notices import phrase_of
 from accounts.services import balance_usdt
 
 from .models import SLA, Application, Note
@@ -398,7 +399,7 @@ def set_frozen(*, account, frozen: bool, officer, reason: str):
     account.refresh_from_db(fields=["is_frozen"])
     verb = "Frozen" if frozen else "Unfrozen"
     log_history(account, actor=officer, message=f"{verb} by compliance. Reason: {reason}")
-    ctx = {"user": account, "frozen": frozen, "reason": reason}
+    ctx = {"user": account, "frozen": frozen, "reason": reason, "phrase": phrase_of(account)}
 
     def send():
         subject = render_to_string("reviews/email/frozen_subject.txt", ctx).strip()
@@ -415,6 +416,7 @@ def send_decision_email(application: Application) -> None:
         "user": application.user,
         "approved": application.status == Application.Status.APPROVED,
         "reapply_on": reapply_on(application),
+        "phrase": phrase_of(application.user),
     }
     subject = render_to_string("reviews/email/decision_subject.txt", ctx).strip()
     body = render_to_string("reviews/email/decision_body.txt", ctx)

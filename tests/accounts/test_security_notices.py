@@ -3,9 +3,12 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from apikeys.models import ApiKey
 from tests.apikeys.conftest import form_data
@@ -148,3 +151,16 @@ def test_turning_2fa_on_is_a_notice(db, sent):
     _, (on,) = sent(lambda: confirm_totp_setup(user=user, hex_key=hex_key, code=code))
     assert "two-factor authentication was turned on" in on.subject.lower()
     assert PHRASE in on.body and hex_key not in on.body
+
+
+@pytest.mark.parametrize(
+    "template",
+    sorted(path.name for path in (settings.BASE_DIR / "templates/apikeys/email").glob("*.txt")),
+)
+def test_every_key_email_carries_the_phrase(owner, template):
+    # _notify gives every key e-mail the phrase; each template has to show it.
+    apikey = ApiKeyFactory(user=owner)
+    ctx = {"owner": owner, "actor": owner, "apikey": apikey, "apikeys": [apikey], "phrase": PHRASE}
+    ctx.update(changes={}, now=timezone.now(), within="7 days", link="https://x/", url="https://y/")
+    body = render_to_string(f"apikeys/email/{template}", ctx)
+    assert f"Anti-phishing phrase: {PHRASE}" in body
