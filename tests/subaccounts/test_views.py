@@ -30,6 +30,12 @@ def test_parent_creates_a_subaccount_with_a_2fa_code(owner_client, owner, totp):
     assert sub.username == "owner-grid"
 
 
+def test_the_name_help_shows_the_full_name_a_sub_account_gets(owner_client):
+    html = owner_client.get("/subaccounts/").content.decode()
+    assert "“desk1” becomes owner-desk1." in html
+    assert "yourname" not in html
+
+
 def test_create_with_a_bad_name_keeps_the_input_and_names_the_field(owner_client, owner, totp):
     response = owner_client.post(
         "/subaccounts/new/", {"name": "Bad Name!", "note": "kept", "code": totp.code(owner)}
