@@ -409,6 +409,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         application = self.get_object(request, object_id)
         extra_context = {
             "note_form": NoteForm(),
+            # Nothing here is changed by hand: the officer reviews and decides.
+            "title": "Review application",
             **(extra_context or {}),
             "own_refusal": application
             and services.own_application_refusal(reviewer=request.user, application=application),

@@ -70,8 +70,8 @@ def applicant_profile(application: Application) -> dict:
     return {
         "account": account,
         "joined": account.date_joined,
-        # The portal doesn't verify e-mail addresses yet: None reads "not verified yet".
-        "email_verified": getattr(account, "email_verified", None),
+        # When the applicant opened the link we sent; None: not verified (applying needs it).
+        "email_verified_at": account.email_verified_at,
         "twofa_since": twofa_since(account),
         "balance_at_submission": application.balance_usdt,
         "balance_now": balance_usdt(account),

@@ -79,6 +79,7 @@ def test_the_page_shows_the_applicant_profile(compliance_client, alice, complian
     html = compliance_client.get(page(alice)).content.decode()
 
     assert 'data-testid="applicant-profile"' in html
+    assert "<h1>Review application</h1>" in html and "Change application" not in html
     assert 'data-testid="account-age">1\xa0year' in html
     assert "On since" in html  # 2FA
     assert "1,000.00" in html  # balance at submission
@@ -87,6 +88,18 @@ def test_the_page_shows_the_applicant_profile(compliance_client, alice, complian
     assert "Strategy unclear" in html and "compliance" in html  # earlier decision, officer
     assert "2FA device" in html  # security events
     assert "Hummingbot" in html and "203.0.113.7/32" in html  # the answers
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_the_profile_says_whether_the_e_mail_address_is_verified(
+    compliance_client, alice, verified
+):
+    alice.user.email_verified_at = timezone.now() - timedelta(days=3) if verified else None
+    alice.user.save()
+    html = compliance_client.get(page(alice)).content.decode()
+    shown = html.split("<dt>E-mail verified</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    expected = f"Yes, on {alice.user.email_verified_at:%-d %b %Y}" if verified else "No"
+    assert shown == expected
 
 
 # --- Notes and history -----------------------------------------------------------
