@@ -396,6 +396,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
+            "title": "Choose an application to review",
             **(extra_context or {}),
             "can_see_dashboard": services.is_compliance(request.user),
         }
