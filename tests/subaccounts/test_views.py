@@ -263,3 +263,10 @@ def test_another_subaccounts_key_under_my_subaccount_url_is_404(owner_client, ow
     other = create_subaccount(parent=owner, name="other")
     key = ApiKeyFactory(user=other)
     assert owner_client.get(sub_url(desk, f"api-management/keys/{key.code}/")).status_code == 404
+
+
+def test_the_keys_overview_tells_no_keys_yet_from_no_match(owner_client, owner, desk):
+    empty = owner_client.get("/subaccounts/keys/").content.decode()
+    assert "No sub-account has an API key yet." in empty
+    filtered = owner_client.get("/subaccounts/keys/?permission=withdraw").content.decode()
+    assert "No keys match these filters." in filtered
