@@ -80,7 +80,8 @@ function summariseErrors() {
     const item = document.createElement("li");
     const link = document.createElement("a");
     link.href = `#${field ? field.id : error.id}`;
-    link.textContent = label ? `${label}: ${error.textContent.trim()}` : error.textContent.trim();
+    const lead = label.endsWith("?") ? `${label} ` : label ? `${label}: ` : "";  // a question ends itself
+    link.textContent = lead + error.textContent.trim();
     link.addEventListener("click", (event) => {
       if (!field) return;
       event.preventDefault();
@@ -90,7 +91,10 @@ function summariseErrors() {
     list.append(item);
   });
   summary.append(title, list);
-  (form || errors[0]).before(summary);
+  // Inside the form, at its top: beside it, the summary would take the form's place in a
+  // grid (the apply form's column at 1280 px).
+  if (form) form.prepend(summary);
+  else errors[0].before(summary);
   summary.focus();
 }
 

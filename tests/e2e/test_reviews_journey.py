@@ -1,7 +1,6 @@
 """API-trading review in Chromium: the trader applies on the API Management page,
 compliance decides in the admin (behind 2FA), the trader sees the outcome."""
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -234,6 +233,10 @@ def test_the_purpose_is_a_named_radio_group_the_error_summary_links_to(page, tot
     panel.get_by_role("button", name="Submit for Review").click()
     summary = page.get_by_test_id("error-summary")
     expect(summary).to_be_focused()
-    link = summary.get_by_role("link", name=re.compile(r"^What will you use API trading for\?: "))
+    # The summary sits inside the form: the form keeps its column beside the explanation.
+    form = panel.locator("form.app-apply")
+    expect(form.get_by_test_id("error-summary")).to_have_count(1)
+    assert form.bounding_box()["x"] > page.viewport_size["width"] / 2
+    link = summary.get_by_role("link", name="What will you use API trading for? Choose one.")
     link.click()
     expect(page.get_by_role("radio", name="My own trading bot")).to_be_focused()
