@@ -103,12 +103,12 @@ def test_approved_is_one_small_status_line(owner):
 
 def test_a_subaccount_is_covered_by_its_parents_approval(owner, subaccount):
     assert not application_panel(subaccount)["approved"]
-    assert "covered by their parent" in render(subaccount)
+    assert "covered by their main account" in render(subaccount)
 
     ApplicationFactory.approved(user=owner)
     assert application_panel(subaccount)["approved"]
     assert application_panel(subaccount)["approved"] is True
-    assert "Covered by the parent account" in render(subaccount)
+    assert "Covered by the main account" in render(subaccount)
 
 
 def test_the_latest_application_decides_the_state(owner):
