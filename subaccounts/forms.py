@@ -26,9 +26,9 @@ class SubaccountForm(TwoFactorForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["name"].help_text = (
-            f"2–20 lowercase letters, digits or _. “desk1” becomes {self.user.username}-desk1."
-        )
+        example = f"{self.user.username}-desk1"
+        help_text = f"2–20 lowercase letters, digits or _. “desk1” becomes {example}."
+        self.fields["name"].help_text = help_text
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip().lower()
