@@ -7,54 +7,34 @@ from the code step for a wrong code. A sign-in from an IP the account never sign
 from before is a security notice.
 """
 
-import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.sessions.models import Session
 from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from core.net import client_ip
 
 from .models import SignInEvent, User, UserSession
 from .notices import send_notice
 
-# The first that matches names it: Edge and Opera say "Chrome" too, Chrome says "Safari".
-BROWSERS = [
-    ("Edge", r"Edg(e|A|iOS)?/"),
-    ("Opera", r"OPR/"),
-    ("Firefox", r"(Firefox|FxiOS)/"),
-    ("Chrome", r"(Chrome|CriOS)/"),
-    ("Safari", r"Version/[\d.]+.*Safari/"),
-]
-SYSTEMS = [
-    ("iOS", r"iPhone|iPad|iPod"),
-    ("Android", r"Android"),
-    ("Windows", r"Windows"),
-    ("macOS", r"Mac OS X|Macintosh"),
-    ("Linux", r"Linux|X11"),
-]
-
-
-def browser_of(user_agent: str) -> str:
-    """ "Chrome on Linux" from a User-Agent header; "Unknown browser" when it says nothing."""
-    browser = next((name for name, pattern in BROWSERS if re.search(pattern, user_agent)), None)
-    if browser is None:
-        return "Unknown browser"
-    system = next((name for name, pattern in SYSTEMS if re.search(pattern, user_agent)), None)
-    return f"{browser} on {system}" if system else browser
-
 
 def _agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
-def record(request, user, outcome: str) -> SignInEvent:
+def record(request, user, outcome: str, *, factor: str = "") -> SignInEvent:
     return SignInEvent.objects.create(
-        user=user, ip=client_ip(request), user_agent=_agent(request), outcome=outcome
+        user=user,
+        ip=client_ip(request),
+        user_agent=_agent(request),
+        outcome=outcome,
+        factor=factor,
     )
 
 
@@ -66,12 +46,10 @@ def _signed_in(sender, request, user, **kwargs):
     known = SignInEvent.objects.filter(user=user, outcome=SignInEvent.Outcome.OK)
     # No address (a test client's login, a misconfigured proxy): nothing to compare.
     if ip and known.exists() and not known.filter(ip=ip).exists():
-        lines = [
-            "Your account was signed in to from an IP address it never used before.",
-            f"Browser: {browser_of(_agent(request))}",
-        ]
-        send_notice(user=user, subject="New sign-in to your account", lines=lines, ip=ip)
-    record(request, user, SignInEvent.Outcome.OK)
+        lines = ["Your account was signed in to from an IP address it never used before."]
+        send_notice(user=user, subject="New sign-in to your account", lines=lines, request=request)
+    # The view that completes a sign-in names what proved its second step.
+    record(request, user, SignInEvent.Outcome.OK, factor=getattr(request, "signin_factor", ""))
     if request.session.session_key is None:
         request.session.save()
     UserSession.objects.update_or_create(
@@ -96,9 +74,29 @@ def rekeyed(request, old_key: str | None) -> None:
         )
 
 
+@receiver(user_logged_out, dispatch_uid="accounts.activity.signed_out")
+def _signed_out(sender, request, user, **kwargs):
+    if request is not None and request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+
+
+def _signed_in_as(session: Session, user) -> bool:
+    """Whether Django would still take ``session`` for ``user``: a password change or
+    reset signs the other sessions out at their next request, by their password hash."""
+    data = session.get_decoded()
+    return str(data.get(SESSION_KEY)) == str(user.pk) and constant_time_compare(
+        data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    )
+
+
 def active_sessions(user) -> list[UserSession]:
-    live = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
-    return list(UserSession.objects.filter(user=user, session_key__in=live))
+    """The sessions of ``user`` that are signed in now (prune_activity drops the rest)."""
+    rows = UserSession.objects.filter(user=user)
+    sessions = Session.objects.filter(
+        expire_date__gt=timezone.now(), session_key__in=rows.values("session_key")
+    )
+    live = {session.session_key for session in sessions if _signed_in_as(session, user)}
+    return list(rows.filter(session_key__in=live))
 
 
 def sign_out(user, *, sessions) -> int:

@@ -1,11 +1,19 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import (
+    ReadOnlyPasswordHashField,
+    ReadOnlyPasswordHashWidget,
+    UserChangeForm,
+)
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Asset, Balance, Transfer, User
+from .validators import plain_text
 
 
 class BalanceInline(admin.TabularInline):
@@ -14,8 +22,33 @@ class BalanceInline(admin.TabularInline):
     autocomplete_fields = ["asset"]
 
 
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """The password hash's summary without Django's "Reset password" button: for staff
+    who may only view users, the button led to a 403."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)
+        return render_to_string("admin/accounts/password_summary.html", context)
+
+
+class PortalUserChangeForm(UserChangeForm):
+    """Django's user form; the names are free text shown on pages: plain text only."""
+
+    first_name = forms.CharField(
+        label="First name", max_length=150, required=False, validators=[plain_text]
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=150, required=False, validators=[plain_text]
+    )
+
+
+class ViewOnlyUserForm(PortalUserChangeForm):
+    password = ReadOnlyPasswordHashField(label="Password", widget=PasswordSummaryWidget)
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = PortalUserChangeForm
     list_display = ["username", "email", "parent", "is_staff", "is_frozen", "date_joined"]
     list_filter = ["is_staff", "is_active", "is_frozen", "groups"]
     list_select_related = ["parent"]
@@ -27,6 +60,11 @@ class UserAdmin(BaseUserAdmin):
     )
     # Freezing goes through the compliance desk: a reason, the history, an e-mail.
     readonly_fields = ["frozen"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None and not self.has_change_permission(request, obj):
+            kwargs["form"] = ViewOnlyUserForm
+        return super().get_form(request, obj, **kwargs)
 
     @admin.display(description="Frozen")
     def frozen(self, obj):

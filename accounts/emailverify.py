@@ -10,12 +10,11 @@ create keys (``email_verified``); a sub-account follows its parent.
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .mail import send_after_commit
+from .mail import send_to_account
 from .models import User
 
 SALT = "accounts.emailverify"
@@ -59,16 +58,17 @@ def mark_verified(user) -> None:
 
 def send_verification(request, user) -> None:
     ctx = {"user": user, "link": request.build_absolute_uri(verification_link_path(user))}
-    _send(user.email, "accounts/email/verify_email.txt", ctx, what="e-mail verification")
+    _send(user, "accounts/email/verify_email.txt", ctx, what="e-mail verification")
 
 
 def send_signup_attempt(request, email: str) -> None:
     """The owner of a taken address hears that someone tried to sign up with it."""
-    ctx = {"login": request.build_absolute_uri(reverse("accounts:login"))}
-    _send(email, "accounts/email/signup_attempt.txt", ctx, what="sign-up attempt")
+    owner = User.objects.filter(email__iexact=email, parent__isnull=True).first()
+    if owner is not None:
+        ctx = {"login": request.build_absolute_uri(reverse("accounts:login"))}
+        _send(owner, "accounts/email/signup_attempt.txt", ctx, what="sign-up attempt")
 
 
-def _send(to: str, template: str, ctx: dict, *, what: str) -> None:
+def _send(user, template: str, ctx: dict, *, what: str) -> None:
     subject, body = render_to_string(template, ctx).split("\n", 1)
-    message = EmailMessage(subject.strip(), body.lstrip("\n"), settings.DEFAULT_FROM_EMAIL, [to])
-    send_after_commit(message.send, what=what)
+    send_to_account(user=user, subject=subject, body=body, what=what)

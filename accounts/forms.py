@@ -1,17 +1,18 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordResetForm,
     SetPasswordForm,
     UserCreationForm,
 )
-from django.core.mail import EmailMessage
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from .mail import send_after_commit
+from .mail import send_to_account
 from .models import SUBACCOUNT_EMAIL_DOMAIN, User
 from .notices import send_notice
 from .securitylock import start_security_lock
@@ -29,6 +30,15 @@ class SignupForm(UserCreationForm):
         # before the "already exists" check: "ＤＥＭＯ" is "DEMO", which "demo" holds.
         model = User
         fields = ["username", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Plain sentences: Django's name the "-" this form refuses, and its password help
+        # is a <ul>, which can't sit in the page's <p class="help">.
+        self.fields["username"].help_text = "Up to 150 characters: letters, digits and @ . + _"
+        self.fields["password1"].help_text = " ".join(
+            text if text.endswith(".") else f"{text}." for text in password_validators_help_texts()
+        )
 
     def clean_username(self):
         username = super().clean_username()
@@ -139,6 +149,23 @@ class DisableTwoFactorForm(TwoFactorForm):
         return cleaned
 
 
+class PasskeyNameForm(forms.Form):
+    name = forms.CharField(
+        label="Passkey name",
+        max_length=40,
+        validators=[plain_text],
+        help_text="Up to 40 characters, e.g. “Work laptop” or “YubiKey”.",
+    )
+
+
+class RemovePasskeyForm(TwoFactorForm):
+    """Removing a passkey takes the authenticator's code (or a backup code): the
+    passkey itself can't vouch for its own removal."""
+
+    code = CodeField(label="Authenticator code")
+    allow_backup_code = True
+
+
 class SetupCodeForm(forms.Form):
     code = CodeField()
 
@@ -148,16 +175,21 @@ class LockingSetPasswordForm(SetPasswordForm):
     same transaction, and the owner gets a notice."""
 
     notice = "Your password was reset"
+    signed_out = "Every session of your account was signed out."
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request  # whose IP and browser the notice names
+        super().__init__(user, *args, **kwargs)
 
     @transaction.atomic
     def save(self, commit=True):
         user = super().save(commit=commit)
         until = start_security_lock(user=user)
         lines = [
-            f"{self.notice}. Every session of your account was signed out.",
+            f"{self.notice}. {self.signed_out}",
             f"Withdrawals through the API are locked until {until:%Y-%m-%d %H:%M} UTC.",
         ]
-        send_notice(user=user, subject=self.notice, lines=lines)
+        send_notice(user=user, subject=self.notice, lines=lines, request=self.request)
         return user
 
 
@@ -175,6 +207,9 @@ class AntiPhishingForm(TwoFactorForm):
 
 class ChangePasswordForm(LockingSetPasswordForm):
     notice = "Your password was changed"
+    signed_out = (
+        "Other sessions of your account were signed out; the one it was changed in stays signed in."
+    )
 
     """The current password, the new one twice (Django's validators), and the 2FA code
     when 2FA is on.
@@ -223,6 +258,15 @@ class ChangePasswordForm(LockingSetPasswordForm):
         return cleaned
 
 
+def _duration(seconds: int) -> str:
+    """ "an hour", "2 hours", "30 minutes": how e-mails say a link's lifetime."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return "an hour" if hours == 1 else f"{hours} hours"
+    minutes = max(1, seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 class ForgotPasswordForm(PasswordResetForm):
     """Django's reset form; sub-accounts never sign in, so they never get a link."""
 
@@ -242,10 +286,15 @@ class ForgotPasswordForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        # Through send_after_commit, like every e-mail: a failure is one log line that
+        # Through send_to_account, like every e-mail: a failure is one log line that
         # names no address (Django's own would log the traceback), and the answer stays
         # the same as for an unknown address.
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        # The words must be true: how long this link works, and whether a code follows.
+        context = {
+            **context,
+            "valid_for": _duration(settings.PASSWORD_RESET_TIMEOUT),
+            "has_2fa": has_2fa(context["user"]),
+        }
         body = render_to_string(email_template_name, context)
-        message = EmailMessage(subject, body, from_email, [to_email])
-        send_after_commit(message.send, what="password reset")
+        send_to_account(user=context["user"], subject=subject, body=body, what="password reset")

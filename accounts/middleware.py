@@ -7,7 +7,13 @@ from django.utils.cache import patch_cache_control
 from .twofactor import has_2fa
 
 # Pages a half-signed-in session may still reach: the code step itself and the way out.
-OPEN_TO_UNVERIFIED = {"accounts:login_code", "accounts:logout"}
+OPEN_TO_UNVERIFIED = {
+    "accounts:login_code",
+    "accounts:logout",
+    "accounts:passkey_auth_begin",
+    "accounts:passkey_auth_complete",
+    "accounts:passkey_jsi18n",
+}
 
 
 class VerifiedSessionMiddleware:

@@ -192,12 +192,23 @@ class SignInEvent(models.Model):
         OK = "ok", "Signed in"
         WRONG_PASSWORD = "wrong_password", "Wrong password"
         WRONG_CODE = "wrong_code", "Wrong 2FA code"
+        # Kept when nobody finishes the code step: what a stolen password looks like.
+        CODE_NOT_COMPLETED = "code_not_completed", "Password right, code step not completed"
+        WRONG_PASSKEY = "wrong_passkey", "Passkey refused"
+
+    class Factor(models.TextChoices):
+        """What proved the second step of a sign-in (none: an account without 2FA)."""
+
+        CODE = "code", "authenticator code"
+        BACKUP_CODE = "backup_code", "backup code"
+        PASSKEY = "passkey", "passkey"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
     at = models.DateTimeField(default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    factor = models.CharField(max_length=20, choices=Factor.choices, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]

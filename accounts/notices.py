@@ -1,33 +1,23 @@
 """Security notices by e-mail: what happened to the account, never a secret.
 
-Each carries the account's anti-phishing phrase (set on the Security page; a
-sub-account's notices carry its parent's), as exchanges do, so that the owner can tell
-our e-mails from fakes. Sent once the action commits (``send_after_commit``): a mail
-server that is down never undoes the action.
+Each names when, from which IP and in which browser it happened (the request that did
+it), and carries the account's anti-phishing phrase (``accounts.mail.send_to_account``).
+Sent once the action commits: a mail server that is down never undoes the action.
 """
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .mail import send_after_commit
+from core.net import client_ip
+
+from .browsers import browser_of
+from .mail import send_to_account
 
 
-def phrase_of(user) -> str:
-    owner = user.parent if user.parent_id else user
-    return owner.anti_phishing_phrase
-
-
-def send_notice(*, user, subject: str, lines: list[str], ip: str | None = None) -> None:
-    ctx = {
-        "user": user,
-        "subject": subject,
-        "lines": lines,
-        "ip": ip,
-        "now": timezone.now(),
-        "phrase": phrase_of(user),
-    }
+def send_notice(*, user, subject: str, lines: list[str], request=None) -> None:
+    ctx = {"user": user, "lines": lines, "now": timezone.now()}
+    if request is not None:
+        ctx["ip"] = client_ip(request)
+        ctx["browser"] = browser_of(request.META.get("HTTP_USER_AGENT", ""))
     body = render_to_string("accounts/email/security_notice.txt", ctx)
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    send_after_commit(message.send, what=subject)
+    send_to_account(user=user, subject=subject, body=body, what=subject)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from .models import Asset, Balance, Transfer, User
 from .money import total_usdt_of
@@ -58,6 +58,23 @@ def signup_throttled(request) -> bool:
     """
     return is_ratelimited(
         request, group="signup-ip", key="ip", rate=settings.SIGNUP_RATE_PER_IP, increment=True
+    )
+
+
+def signup_attempt_mail_throttled(request, email: str) -> bool:
+    """Count a "someone tried to sign up with your address" e-mail to ``email``; True
+    when that address has had enough today.
+
+    Anyone can sign up with anyone's address, as often as the IP throttle lets them:
+    unthrottled, sign-up would be a way to fill someone's inbox with our e-mails.
+    """
+    address = normalised_email(email)
+    return is_ratelimited(
+        request,
+        group="signup-attempt-email",
+        key=lambda _group, _request: address,
+        rate=settings.SIGNUP_ATTEMPT_EMAIL_RATE,
+        increment=True,
     )
 
 
@@ -129,19 +146,31 @@ def verification_resend_throttled(request) -> bool:
     )
 
 
-def login_throttled(request) -> bool:
-    """Count this sign-in attempt; True when its username or client IP has had enough.
-
-    Used by the portal's login and the admin's: both take a password.
-    """
+def _login_username_usage(request, *, increment: bool) -> dict | None:
     username = throttle_username(request.POST.get("username") or "")
-    by_user = is_ratelimited(
+    return get_usage(
         request,
         group="login-username",
         key=lambda _group, _request: username,
         rate=settings.LOGIN_RATE_PER_USERNAME,
-        increment=True,
+        increment=increment,
     )
+
+
+def login_failed(request) -> None:
+    """Count a failed sign-in against its username (see ``login_throttled``)."""
+    _login_username_usage(request, increment=True)
+
+
+def login_throttled(request) -> bool:
+    """Count this sign-in attempt against its client IP; True when the IP has had
+    enough, or the username has failed too often.
+
+    A username counts its failures only (``login_failed``): its owner signing in from
+    several places must not lock themselves out. The portal's login is the admin's too.
+    """
+    usage = _login_username_usage(request, increment=False)
+    by_user = usage is not None and usage["count"] >= usage["limit"]
     by_ip = is_ratelimited(
         request, group="login-ip", key="ip", rate=settings.LOGIN_RATE_PER_IP, increment=True
     )

@@ -20,6 +20,7 @@ from django_otp import verify_token
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from .notices import send_notice
 from .securitylock import start_security_lock
@@ -63,7 +64,7 @@ def has_2fa(user) -> bool:
 
 
 @transaction.atomic
-def confirm_totp_setup(*, user, hex_key: str, code: str) -> TOTPDevice:
+def confirm_totp_setup(*, user, hex_key: str, code: str, request=None) -> TOTPDevice:
     """Turn on 2FA with the secret the user scanned, if ``code`` proves they did.
 
     The secret has waited in the session until now; it reaches the database only
@@ -81,7 +82,8 @@ def confirm_totp_setup(*, user, hex_key: str, code: str) -> TOTPDevice:
     device.last_t = totp.t()
     device.save()
     lines = ["Two-factor authentication was turned on: signing in now needs a code as well."]
-    send_notice(user=user, subject="Two-factor authentication was turned on", lines=lines)
+    subject = "Two-factor authentication was turned on"
+    send_notice(user=user, subject=subject, lines=lines, request=request)
     return device
 
 
@@ -143,12 +145,16 @@ def backup_codes_left(user) -> int:
 
 
 @transaction.atomic
-def disable_2fa(user) -> None:
+def disable_2fa(user, *, request=None) -> None:
     until = start_security_lock(user=user)
     lines = [
         "Two-factor authentication was turned off: signing in now needs only the password.",
+        "Your passkeys were removed with it.",
         f"Withdrawals through the API are locked until {until:%Y-%m-%d %H:%M} UTC.",
     ]
-    send_notice(user=user, subject="Two-factor authentication was turned off", lines=lines)
+    subject = "Two-factor authentication was turned off"
+    send_notice(user=user, subject=subject, lines=lines, request=request)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    # A passkey is a second factor beside the app, never instead of it.
+    WebAuthnCredential.objects.filter(user=user).delete()

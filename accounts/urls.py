@@ -1,6 +1,10 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
-from . import addressbook_views, views
+from . import addressbook_views, passkey_views, views
+
+# django-otp-webauthn's script asks for its words (gettext) here: a static-looking script.
+passkey_catalog = JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])
 
 app_name = "accounts"
 
@@ -61,6 +65,37 @@ urlpatterns = [
         "accounts/security/addresses/<uuid:code>/remove/",
         addressbook_views.remove_address,
         name="remove_address",
+    ),
+    path(
+        "accounts/passkeys/register/begin/",
+        passkey_views.BeginRegistration.as_view(),
+        name="passkey_register_begin",
+    ),
+    path(
+        "accounts/passkeys/register/complete/",
+        passkey_views.CompleteRegistration.as_view(),
+        name="passkey_register_complete",
+    ),
+    path(
+        "accounts/passkeys/authenticate/begin/",
+        passkey_views.BeginAuthentication.as_view(),
+        name="passkey_auth_begin",
+    ),
+    path(
+        "accounts/passkeys/authenticate/complete/",
+        passkey_views.CompleteAuthentication.as_view(),
+        name="passkey_auth_complete",
+    ),
+    path("accounts/passkeys/jsi18n/", passkey_catalog, name="passkey_jsi18n"),
+    path(
+        "accounts/security/passkeys/<str:code>/rename/",
+        passkey_views.rename_passkey,
+        name="rename_passkey",
+    ),
+    path(
+        "accounts/security/passkeys/<str:code>/remove/",
+        passkey_views.remove_passkey,
+        name="remove_passkey",
     ),
     path("assets/", views.assets, name="assets"),
 ]

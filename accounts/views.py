@@ -5,8 +5,10 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse, reverse_lazy
@@ -19,7 +21,7 @@ from django_otp import login as otp_login
 
 from core import showonce
 
-from . import activity, emailverify, twofactor
+from . import activity, emailverify, passkeys, twofactor
 from .forms import (
     AntiPhishingForm,
     ChangePasswordForm,
@@ -28,6 +30,8 @@ from .forms import (
     LockingSetPasswordForm,
     LoginCodeForm,
     LoginForm,
+    PasskeyNameForm,
+    RemovePasskeyForm,
     SetupCodeForm,
     SignupForm,
     TwoFactorForm,
@@ -35,10 +39,12 @@ from .forms import (
 from .models import SignInEvent, User, UserSession
 from .services import (
     balances_of,
+    login_failed,
     login_throttled,
     password_recheck_throttled,
     password_reset_throttled,
     set_phrase,
+    signup_attempt_mail_throttled,
     signup_throttled,
     total_usdt,
     transfers_of,
@@ -52,6 +58,20 @@ PENDING_LOGIN_SECONDS = 300
 SETUP_KEY = "totp_setup_key"
 BACKUP_CODES = "backup_codes_to_show"
 BACKUP_CODES_SECONDS = 10 * 60
+
+
+def passkey_config(request) -> dict:
+    """What django-otp-webauthn's scripts read from #otp_webauthn_config (a JSON data
+    block, not a script: the strict CSP runs only our static files)."""
+    return {
+        "autocompleteLoginFieldSelector": None,
+        "nextFieldSelector": "input[name='next']",
+        "csrfToken": get_token(request),
+        "beginAuthenticationUrl": reverse("accounts:passkey_auth_begin"),
+        "completeAuthenticationUrl": reverse("accounts:passkey_auth_complete"),
+        "beginRegistrationUrl": reverse("accounts:passkey_register_begin"),
+        "completeRegistrationUrl": reverse("accounts:passkey_register_complete"),
+    }
 
 
 def _next_url(request) -> str:
@@ -78,7 +98,14 @@ def signup(request):
         # the address's inbox gets either the link or word of the attempt.
         user = None if form.email_taken else _create_account(form)
         if user is None:
-            emailverify.send_signup_attempt(request, form.cleaned_data["email"])
+            if form.email_taken:
+                # A new account's password is hashed: so is this one, and thrown away,
+                # or a taken address would answer measurably sooner.
+                make_password(form.cleaned_data["password1"])
+            email = form.cleaned_data["email"]
+            # Past the address's daily allowance, nothing is sent; the answer is the same.
+            if not signup_attempt_mail_throttled(request, email):
+                emailverify.send_signup_attempt(request, email)
         else:
             emailverify.send_verification(request, user)
         return redirect("accounts:signup_sent")
@@ -111,7 +138,9 @@ def login_view(request):
     form = LoginForm(request, data=request.POST or None)
     throttled = request.method == "POST" and login_throttled(request)
     # A throttled attempt is refused before the password is even checked.
-    if request.method == "POST" and not throttled and form.is_valid():
+    if request.method == "POST" and not throttled and not form.is_valid():
+        login_failed(request)
+    elif request.method == "POST" and not throttled:
         user = form.get_user()
         if not twofactor.has_2fa(user):
             login(request, user)
@@ -127,6 +156,8 @@ def login_view(request):
             # Tied to the password as it is now: a change or reset before the code
             # step voids this half of a sign-in, as it signs out every session.
             "auth_hash": user.get_session_auth_hash(),
+            # Listed as "code step not completed" until a code ends this attempt.
+            "event": activity.record(request, user, SignInEvent.Outcome.CODE_NOT_COMPLETED).pk,
         }
         # Encoded: a next with its own query (a=1&b=2) must reach the code step whole,
         # and no text in it may add a second parameter to the code step's URL.
@@ -160,6 +191,14 @@ def _pending_user(request):
     return user
 
 
+def _end_pending_event(request, user) -> None:
+    """A code was typed: the attempt is listed by what the code step answered instead."""
+    pending = request.session.get(PENDING_LOGIN) or {}
+    if pending.get("event"):
+        SignInEvent.objects.filter(pk=pending.pop("event"), user=user).delete()
+        request.session[PENDING_LOGIN] = pending
+
+
 @sensitive_post_parameters("code")
 @never_cache
 def login_code(request):
@@ -174,17 +213,28 @@ def login_code(request):
         return redirect("accounts:login")
     form = LoginCodeForm(request.POST or None, user=user)
     if request.method == "POST" and not form.is_valid() and "code" in form.errors:
+        _end_pending_event(request, user)
         activity.record(request, user, SignInEvent.Outcome.WRONG_CODE)
     if request.method == "POST" and form.is_valid():
+        _end_pending_event(request, user)  # the sign-in is recorded as it completes
         request.session.pop(PENDING_LOGIN, None)
+        backup = form.otp_device.persistent_id.startswith("otp_static")
         if not request.user.is_authenticated:
+            request.signin_factor = (
+                SignInEvent.Factor.BACKUP_CODE if backup else SignInEvent.Factor.CODE
+            )
             login(request, user, backend=user.backend)
         otp_login(request, form.otp_device)
-        if form.otp_device.persistent_id.startswith("otp_static"):
+        if backup:
             left = twofactor.backup_codes_left(user)
             messages.warning(request, f"You signed in with a backup code. {left} left.")
         return HttpResponseRedirect(_next_url(request))
-    ctx = {"form": form, "next": request.GET.get("next") or request.POST.get("next", "")}
+    ctx = {
+        "form": form,
+        "next": request.GET.get("next") or request.POST.get("next", ""),
+        "has_passkey": passkeys.has_passkey(user),
+        "passkey_config": passkey_config(request),
+    }
     return render(request, "accounts/login_code.html", ctx)
 
 
@@ -202,9 +252,30 @@ def _security_page(
     disable_form=None,
     disable_refused="",
     phrase_form=None,
+    passkey_forms=None,
     status=200,
 ):
+    passkey_forms = passkey_forms or {}
+    rows = [
+        {
+            "passkey": passkey,
+            "code": passkey.credential_id_sha256,
+            "rename": passkey_forms.get(passkey.credential_id_sha256, {}).get("rename")
+            or PasskeyNameForm(
+                auto_id=f"rename_{passkey.credential_id_sha256[:12]}_%s",
+                initial={"name": passkey.name},
+            ),
+            "remove": passkey_forms.get(passkey.credential_id_sha256, {}).get("remove")
+            or RemovePasskeyForm(
+                user=request.user, auto_id=f"remove_{passkey.credential_id_sha256[:12]}_%s"
+            ),
+        }
+        for passkey in passkeys.passkeys_of(request.user)
+    ]
     ctx = {
+        "passkey_rows": rows,
+        "can_add_passkey": passkeys.can_add_passkey(request.user),
+        "passkey_config": passkey_config(request),
         "phrase_form": phrase_form
         or AntiPhishingForm(
             user=request.user,
@@ -240,7 +311,7 @@ def setup_2fa(request):
     if request.method == "POST" and form.is_valid():
         try:
             device = twofactor.confirm_totp_setup(
-                user=request.user, hex_key=hex_key, code=form.cleaned_data["code"]
+                user=request.user, hex_key=hex_key, code=form.cleaned_data["code"], request=request
             )
         except twofactor.CodeRejected as rejected:
             form.add_error("code", str(rejected))
@@ -297,7 +368,7 @@ def disable_2fa(request):
         return _security_page(request, disable_refused=refused, status=429)
     form = DisableTwoFactorForm(request.POST, user=request.user, auto_id="disable_%s")
     if form.is_valid():
-        twofactor.disable_2fa(request.user)
+        twofactor.disable_2fa(request.user, request=request)
         messages.warning(request, "Two-factor authentication is off.")
         return redirect("accounts:security")
     return _security_page(request, disable_form=form, status=400)
@@ -322,7 +393,7 @@ def change_password(request):
     throttled = request.method == "POST" and password_recheck_throttled(request)
     # A throttled attempt gets an unbound form: rendering a bound one would validate it.
     data = request.POST if request.method == "POST" and not throttled else None
-    form = ChangePasswordForm(request.user, data)
+    form = ChangePasswordForm(request.user, data, request=request)
     if data is not None and form.is_valid():
         form.save()
         # This session stays signed in; every other session of the account holds the
@@ -362,10 +433,17 @@ def password_reset(request):
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(
     template_name="accounts/password_reset_sent.html"
 )
+
+
 # Django's: the link's token moves from the URL into the session at once (no Referer
 # leaks it), works once, and expires (PASSWORD_RESET_TIMEOUT). Nobody is signed in by
 # it: the user signs in with the new password and then the 2FA code.
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+class _PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}  # for the notice
+
+
+password_reset_confirm = _PasswordResetConfirm.as_view(
     template_name="accounts/password_reset_confirm.html",
     form_class=LockingSetPasswordForm,
     success_url=reverse_lazy("accounts:password_reset_done"),
@@ -439,7 +517,10 @@ def sign_out_session(request, code):
 @require_POST
 @login_required
 def sign_out_other_sessions(request):
-    others = UserSession.objects.exclude(session_key=request.session.session_key)
+    live = [session.pk for session in activity.active_sessions(request.user)]
+    others = UserSession.objects.filter(pk__in=live).exclude(
+        session_key=request.session.session_key
+    )
     count = activity.sign_out(request.user, sessions=others)
     messages.success(request, f"Signed out {count} other session{pluralize(count)}.")
     return redirect("accounts:activity")

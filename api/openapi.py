@@ -16,9 +16,12 @@ from django.conf import settings
 
 from accounts.addressbook import ADDRESS_PATTERN
 from accounts.money import PLAIN_DECIMAL
+from apikeys.models import ApiKey
 
 from . import docs
+from .leaks import MAX_TOKENS
 from .models import Order
+from .services import ORDERS_MAX_PAGE, ORDERS_PAGE, SYMBOL_PATTERN
 
 COMING: dict[str, str] = {}
 
@@ -26,9 +29,7 @@ COMING: dict[str, str] = {}
 COMING_ERROR_CODES: set[tuple[int, str]] = set()
 
 DECIMAL_PATTERN = f"^{PLAIN_DECIMAL.pattern}$"
-SYMBOL_PATTERN = r"^[A-Z0-9]{2,12}USDT$"
-LIST_LIMIT = {"default": 50, "maximum": 500}
-PERMISSIONS = ("read", "trade", "withdraw")
+LIST_LIMIT = {"default": ORDERS_PAGE, "maximum": ORDERS_MAX_PAGE}
 
 SIGNED_STATUSES = {
     400: "A header, parameter or JSON field is malformed, unknown or out of range.",
@@ -184,7 +185,7 @@ def _schemas() -> dict:
     common_order = {
         "symbol": {
             "type": "string",
-            "pattern": SYMBOL_PATTERN,
+            "pattern": f"^{SYMBOL_PATTERN}$",
             "description": "A market quoted in USDT.",
             "examples": ["BTCUSDT"],
         },
@@ -195,7 +196,7 @@ def _schemas() -> dict:
         "LeakReport": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 1000,
+            "maxItems": MAX_TOKENS,
             "items": {
                 "type": "object",
                 "required": ["token"],
@@ -244,7 +245,7 @@ def _schemas() -> dict:
                 "key_type": {"type": "string", "enum": ["hmac-sha256", "ed25519"]},
                 "permissions": {
                     "type": "array",
-                    "items": {"type": "string", "enum": list(PERMISSIONS)},
+                    "items": {"type": "string", "enum": list(ApiKey.PERMISSIONS)},
                 },
                 "ip_whitelist": {"type": "array", "items": {"type": "string"}},
                 "expires_at": {"type": ["string", "null"], "format": "date-time"},
@@ -274,7 +275,7 @@ def _schemas() -> dict:
                         "alias": {"type": "string"},
                         "permissions": {
                             "type": "array",
-                            "items": {"type": "string", "enum": list(PERMISSIONS)},
+                            "items": {"type": "string", "enum": list(ApiKey.PERMISSIONS)},
                         },
                     },
                 },

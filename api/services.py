@@ -28,6 +28,8 @@ from .errors import ApiError
 from .models import Order, Withdrawal
 
 QUOTE_ASSET = "USDT"
+SYMBOL_PATTERN = rf"[A-Z0-9]{{2,12}}{QUOTE_ASSET}"  # a market: its base asset, then USDT
+ORDERS_PAGE, ORDERS_MAX_PAGE = 50, 500  # how many orders a list answers
 
 
 class AddressNotWhitelisted(Exception):
@@ -52,7 +54,7 @@ class OrderNotOpen(Exception):
 
 def base_asset(symbol: str) -> Asset | None:
     """The asset traded in ``symbol`` (BTC in BTCUSDT); markets are quoted in USDT."""
-    if not re.fullmatch(rf"[A-Z0-9]{{2,12}}{QUOTE_ASSET}", symbol):
+    if not re.fullmatch(SYMBOL_PATTERN, symbol):
         return None
     base = symbol.removesuffix(QUOTE_ASSET)
     if base == QUOTE_ASSET:

@@ -33,8 +33,6 @@ from .forms import SignatureCheckForm
 from .models import Order, Withdrawal
 from .validation import query_params
 
-ORDERS_PAGE = 50
-ORDERS_MAX_PAGE = 500
 USDT_PLACES = 8
 
 
@@ -216,7 +214,9 @@ def list_orders(request):
         found = found.filter(symbol=_market_symbol(params))
     if "status" in params:
         found = found.filter(status=validation.choice(params, "status", Order.Status.values))
-    limit = validation.whole_number(params, "limit", default=ORDERS_PAGE, maximum=ORDERS_MAX_PAGE)
+    limit = validation.whole_number(
+        params, "limit", default=services.ORDERS_PAGE, maximum=services.ORDERS_MAX_PAGE
+    )
     return JsonResponse({"orders": [_order_json(order) for order in found[:limit]]})
 
 
@@ -295,7 +295,7 @@ def withdrawals(request):
 @query_params("limit")
 def list_withdrawals(request):
     limit = validation.whole_number(
-        request.params, "limit", default=ORDERS_PAGE, maximum=ORDERS_MAX_PAGE
+        request.params, "limit", default=services.ORDERS_PAGE, maximum=services.ORDERS_MAX_PAGE
     )
     found = request.account.withdrawals.select_related("asset")[:limit]
     return JsonResponse({"withdrawals": [_withdrawal_json(w) for w in found]})

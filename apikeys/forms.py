@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.forms import TwoFactorForm
+from accounts.securitylock import withdraw_key_refusal
 from accounts.validators import plain_text
 
 from . import keys
@@ -57,6 +58,15 @@ class ApiKeyForm(TwoFactorForm):
             f"/{settings.APIKEY_WHITELIST_MIN_PREFIX_V6}). Leave it empty to allow any IP: "
             f"the key then expires after {settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} days."
         )
+        # The lock, up front: the box is greyed out before anyone types a code (a
+        # posted Withdraw is still refused, by key_refusals, here and in the service).
+        self.withdraw_locked = withdraw_key_refusal(
+            owner, had_withdraw=bool(apikey and apikey.can_withdraw), wants_withdraw=True
+        )
+        if self.withdraw_locked:
+            self.fields["can_withdraw"].widget.attrs.update(
+                {"disabled": True, "aria-describedby": "withdraw_locked"}
+            )
         self.fields["expires_on"].help_text = (
             "The last day (UTC) the key works, at most "
             f"{settings.APIKEY_MAX_EXPIRY_DAYS} days ahead ("

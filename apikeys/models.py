@@ -102,6 +102,8 @@ class ApiKey(models.Model):
     def __str__(self):
         return f"{self.alias} ({self.api_key[:12]}…)"
 
+    PERMISSIONS = ("read", "trade", "withdraw")  # what a key may be granted, in order
+
     @property
     def permissions(self) -> list[str]:
         granted = ["read"]

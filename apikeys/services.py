@@ -14,14 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.mail import send_after_commit
-from accounts.notices import phrase_of
+from accounts.mail import send_to_account
 from accounts.securitylock import withdraw_key_refusal
 from reviews.services import frozen_refusal
 
@@ -703,11 +701,8 @@ def _notify(owner, actor, template: str, **ctx) -> None:
     whitelist and the IP of the request; they are never given a secret.
     """
     manager = owner.parent if owner.is_subaccount else owner
-    recipients = sorted({user.email for user in (manager, actor) if user and user.email})
-    if not recipients:
-        return
-    ctx.update(owner=owner, actor=actor, phrase=phrase_of(owner))
+    recipients = {user.pk: user for user in (manager, actor) if user and user.email}
+    ctx.update(owner=owner, actor=actor)
     subject, _, body = render_to_string(template, ctx).strip().partition("\n")
-    send_after_commit(
-        lambda: send_mail(subject.strip(), body.strip() + "\n", None, recipients), what=template
-    )
+    for user in recipients.values():
+        send_to_account(user=user, subject=subject, body=body, what=template)

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django_otp.admin import OTPAdminSite
 
-from accounts.services import password_recheck_throttled
 from accounts.twofactor import has_2fa
 
 # Secret and key-material fields, by model. No admin accepts a lookup that reaches
@@ -122,12 +121,7 @@ class PortalAdminSite(OTPAdminSite):
         return redirect("accounts:security")
 
     def password_change(self, request, extra_context=None):
-        # The old password is a re-check like the portal's: throttled per user and IP.
-        if request.method == "POST" and password_recheck_throttled(request):
-            ctx = {
-                **self.each_context(request),
-                "title": "Too many attempts",
-                "refusal": "Too many password attempts. Wait a few minutes and try again.",
-            }
-            return render(request, "admin/login_throttled.html", ctx, status=429)
-        return super().password_change(request, extra_context)
+        """Staff change their password on the portal's page: the one with the rules (the
+        2FA code, the other sessions signed out, the security lock, the notice). A POST
+        here changes nothing."""
+        return redirect("accounts:change_password")

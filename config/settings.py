@@ -11,6 +11,7 @@ import json
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "accounts",
     "reviews",
     "apikeys",
@@ -305,6 +307,20 @@ APIKEY_MAX_PER_ACCOUNT = env_int("APIKEY_MAX_PER_ACCOUNT", 10)
 APIKEY_UNRESTRICTED_EXPIRY_DAYS = env_int("APIKEY_UNRESTRICTED_EXPIRY_DAYS", 90)
 # The portal's address as people reach it, for links in e-mails sent by commands.
 PORTAL_URL = env_str("PORTAL_URL", "http://localhost:8000")
+# Passkeys (django-otp-webauthn), a second factor beside the authenticator app. A passkey
+# belongs to one domain (the RP ID) and answers only pages of the listed origins; both
+# follow PORTAL_URL unless set. A passkey never signs anyone in without the password.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "") or urlsplit(PORTAL_URL).hostname or "localhost"
+OTP_WEBAUTHN_RP_ID = WEBAUTHN_RP_ID
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "WEBAUTHN_ORIGINS", "{0.scheme}://{0.netloc}".format(urlsplit(PORTAL_URL))
+)
+# Development only: any port of http://localhost (runserver, the test live server).
+WEBAUTHN_ANY_LOCALHOST_PORT = DEBUG
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "accounts.passkeys.PortalWebAuthnHelper"
+PASSKEY_MAX_PER_ACCOUNT = 10
 # Secret-scanning partners (POST /api/v1/leaks): their ECDSA P-256 public keys (PEM) by
 # key identifier, as a JSON object {"<identifier>": "<PEM>"}. The portal never fetches
 # them itself; empty: every report is refused.
@@ -346,6 +362,8 @@ SUBACCOUNTS_MAX_PER_PARENT = env_int("SUBACCOUNTS_MAX_PER_PARENT", 20)
 
 # --- Throttles on hostile input --------------------------------------------
 SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "20/h")
+# "Someone tried to sign up with your address" e-mails per address (no mail-bombing).
+SIGNUP_ATTEMPT_EMAIL_RATE = env_str("SIGNUP_ATTEMPT_EMAIL_RATE", "3/d")
 # A signed-in user typing their password again (turning 2FA off): per user, per IP.
 PASSWORD_RECHECK_RATE_PER_USER = env_str("PASSWORD_RECHECK_RATE_PER_USER", "5/15m")
 PASSWORD_RECHECK_RATE_PER_IP = env_str("PASSWORD_RECHECK_RATE_PER_IP", "20/15m")

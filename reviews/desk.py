@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.services import balance_usdt
 
-from .models import Application
+from .models import SLA, Application, sla_q
 
 DECIDED_WINDOW_DAYS = 30
 CHART_WEEKS = 12
@@ -70,7 +70,6 @@ def applicant_profile(application: Application) -> dict:
     return {
         "account": account,
         "joined": account.date_joined,
-        # When the applicant opened the link we sent; None: not verified (applying needs it).
         "email_verified_at": account.email_verified_at,
         "twofa_since": twofa_since(account),
         "balance_at_submission": application.balance_usdt,
@@ -113,8 +112,8 @@ def sla_figures(*, today: date | None = None, now: datetime | None = None) -> di
     on_time = Q(decided_at__date__lte=F("due_on"))
     counts = Application.objects.aggregate(
         pending=Count("pk", filter=pending),
-        due_today=Count("pk", filter=pending & Q(due_on=today)),
-        overdue=Count("pk", filter=pending & Q(due_on__lt=today)),
+        due_today=Count("pk", filter=sla_q(SLA.DUE_TODAY, today)),
+        overdue=Count("pk", filter=sla_q(SLA.OVERDUE, today)),
         decided=Count("pk", filter=recent),
         on_time=Count("pk", filter=recent & on_time),
         timed=Count("pk", filter=recent & Q(business_days__isnull=False)),

@@ -15,15 +15,13 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from accounts.emailverify import UNVERIFIED_MESSAGE, email_verified
-from accounts.mail import send_after_commit
-from accounts.notices import phrase_of
+from accounts.mail import send_to_account
 from accounts.services import balance_usdt
 
 from .models import SLA, Application, Note
@@ -139,10 +137,10 @@ def latest_application(user) -> Application | None:
 
 def is_approved(user) -> bool:
     """Whether API trading is approved for ``user`` (a sub-account: for its parent)."""
-    return _approves(latest_application(user))
+    return approves(latest_application(user))
 
 
-def _approves(latest: Application | None) -> bool:
+def approves(latest: Application | None) -> bool:
     return latest is not None and latest.status == Application.Status.APPROVED
 
 
@@ -199,42 +197,6 @@ def submit_application(
     except IntegrityError:
         # Another request opened one between our check and our insert.
         raise ApplicationRefused("Your application is already under review.") from None
-
-
-def application_panel(user, *, form=None, today: date | None = None) -> dict:
-    """What the API Management page shows about the account's API-trading application.
-
-    Context for ``reviews/_application_panel.html``; ``approved`` unlocks the keys.
-    ``form`` is a bound SubmitApplicationForm to show with its errors.
-    """
-    from .forms import SubmitApplicationForm
-
-    latest = latest_application(user)
-    approved = _approves(latest)
-    refusal = refusal_reason(user, latest, today=today)
-    panel = {
-        "application": latest,
-        "approved": approved,
-        "state": "subaccount" if user.is_subaccount else (latest.status if latest else "none"),
-        "can_apply": refusal is None,
-        "refusal": refusal,
-        "unverified_email": refusal == UNVERIFIED_MESSAGE,
-        "reapply_on": reapply_on(latest) if latest else None,
-        "threshold_usdt": settings.REVIEW_FAST_TRACK_THRESHOLD_USDT,
-        "fast_track_days": settings.REVIEW_FAST_TRACK_BUSINESS_DAYS,
-        "standard_days": settings.REVIEW_STANDARD_BUSINESS_DAYS,
-        "cooldown_days": settings.REVIEW_REAPPLY_COOLDOWN_DAYS,
-    }
-    if panel["can_apply"]:
-        balance = balance_usdt(user)
-        fast_track = balance >= panel["threshold_usdt"]
-        panel.update(
-            balance_usdt=balance,
-            fast_track=fast_track,
-            review_days=review_days(fast_track=fast_track),
-            form=form or SubmitApplicationForm(user=user),
-        )
-    return panel
 
 
 # --- The compliance side ------------------------------------------------------
@@ -308,7 +270,7 @@ def decide_application(
     application.refresh_from_db()
     verb = "Approved" if approve else f"Rejected. Reason given to the trader: {note}"
     log_history(application, actor=decided_by, message=verb)
-    send_after_commit(lambda: send_decision_email(application), what="review decision")
+    send_decision_email(application)
     return application
 
 
@@ -399,14 +361,11 @@ def set_frozen(*, account, frozen: bool, officer, reason: str):
     account.refresh_from_db(fields=["is_frozen"])
     verb = "Frozen" if frozen else "Unfrozen"
     log_history(account, actor=officer, message=f"{verb} by compliance. Reason: {reason}")
-    ctx = {"user": account, "frozen": frozen, "reason": reason, "phrase": phrase_of(account)}
+    ctx = {"user": account, "frozen": frozen, "reason": reason}
 
-    def send():
-        subject = render_to_string("reviews/email/frozen_subject.txt", ctx).strip()
-        body = render_to_string("reviews/email/frozen_body.txt", ctx)
-        send_mail(subject, body, None, [account.email])
-
-    send_after_commit(send, what="account freeze")
+    subject = render_to_string("reviews/email/frozen_subject.txt", ctx).strip()
+    body = render_to_string("reviews/email/frozen_body.txt", ctx)
+    send_to_account(user=account, subject=subject, body=body, what="account freeze")
     return account
 
 
@@ -416,11 +375,10 @@ def send_decision_email(application: Application) -> None:
         "user": application.user,
         "approved": application.status == Application.Status.APPROVED,
         "reapply_on": reapply_on(application),
-        "phrase": phrase_of(application.user),
     }
     subject = render_to_string("reviews/email/decision_subject.txt", ctx).strip()
     body = render_to_string("reviews/email/decision_body.txt", ctx)
-    send_mail(subject, body, None, [application.user.email])
+    send_to_account(user=application.user, subject=subject, body=body, what="review decision")
 
 
 def due_for_attention(*, today: date | None = None) -> tuple[list, list]:

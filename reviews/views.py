@@ -7,6 +7,7 @@ from accounts.decorators import code_confirmed
 
 from . import services
 from .forms import SubmitApplicationForm
+from .panel import application_panel
 
 
 @require_POST
@@ -27,5 +28,5 @@ def apply(request):
         messages.error(request, " ".join(form.non_field_errors()))
         return redirect("apikeys:index")
     # The page again, with the error next to the code field.
-    ctx = {"has_2fa": True, "panel": services.application_panel(request.user, form=form)}
+    ctx = {"has_2fa": True, "panel": application_panel(request.user, form=form)}
     return render(request, "reviews/apply.html", ctx, status=400)

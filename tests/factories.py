@@ -1,5 +1,6 @@
 """factory-boy factories. Passwords are all ``PASSWORD``; tests use a fast hasher."""
 
+import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from accounts.models import SUBACCOUNT_EMAIL_DOMAIN, Asset, Balance, User
 from apikeys import keys
@@ -135,3 +137,16 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
         obj = super()._create(model_class, *args, **kwargs)
         obj.plain_secret, obj.private_pem = plain_secret, private_pem
         return obj
+
+
+def passkey_for(user, name="Work laptop"):
+    """A passkey row as django-otp-webauthn stores one (the browser ceremony itself is
+    driven in tests/e2e/test_passkey_journey.py with Chromium's virtual authenticator)."""
+    return WebAuthnCredential.objects.create(
+        user=user,
+        name=name,
+        credential_id=os.urandom(32),
+        public_key=b"not-a-real-cose-key",
+        sign_count=0,
+        aaguid="00000000-0000-0000-0000-000000000000",
+    )

@@ -1,5 +1,6 @@
 from django import template
 
+from accounts.browsers import browser_of
 from accounts.securitylock import security_lock_until
 
 register = template.Library()
@@ -14,6 +15,4 @@ def security_lock_notice(user):
 @register.filter
 def browser(user_agent: str) -> str:
     """ "Chrome on Linux" from a User-Agent header."""
-    from accounts.activity import browser_of
-
     return browser_of(user_agent or "")

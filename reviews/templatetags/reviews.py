@@ -1,6 +1,6 @@
 from django import template
 
-from reviews import services
+from reviews.panel import application_panel as build_panel
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ def application_panel(context, user, *, has_2fa):
     shows it needs nothing from reviews but this tag.
     """
     return {
-        "panel": services.application_panel(user),
+        "panel": build_panel(user),
         "has_2fa": has_2fa,
         "csrf_token": context.get("csrf_token"),
     }

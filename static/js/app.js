@@ -136,3 +136,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const card = document.querySelector("[data-once-only]");
   if (card) keepTheSecret(card);
 });
+
+// Passkeys (django-otp-webauthn's script runs the ceremony): once one is added, the
+// Security page loads again to list it, with the server's message.
+document.addEventListener("otp_webauthn.register_complete", () => {
+  window.location.reload();
+});

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from accounts.activity import browser_of
+from accounts.browsers import browser_of
 from accounts.models import SignInEvent, UserSession
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import verified_client
@@ -118,3 +118,42 @@ def test_prune_removes_what_is_older_than_the_setting(db, settings):
     call_command("prune_activity")
     assert list(SignInEvent.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not SignInEvent.objects.filter(pk=old.pk).exists()
+
+
+def test_a_right_password_whose_code_step_was_never_completed_is_listed(owner, totp):
+    # What a user whose password was stolen needs to see: someone had it, and stopped
+    # at the code.
+    sign_in(owner, ip="203.0.113.7")
+    (event,) = SignInEvent.objects.filter(user=owner)
+    assert (event.outcome, event.ip) == ("code_not_completed", "203.0.113.7")
+    client = sign_in(owner, totp=totp, ip="198.51.100.1")
+    html = client.get(ACTIVITY).content.decode()
+    assert "Password right, code step not completed" in html and "203.0.113.7" in html
+    outcomes = list(SignInEvent.objects.filter(user=owner).order_by("pk").values_list("outcome"))
+    assert outcomes == [("code_not_completed",), ("ok",)]
+
+
+def test_sessions_signed_out_by_a_password_change_are_not_listed(owner, totp):
+    this = sign_in(owner, totp=totp, ip="198.51.100.1")
+    sign_in(owner, totp=totp, ip="198.51.100.2")
+    new = "a fresh and unusual pass phrase 42"
+    data = {
+        "old_password": PASSWORD,
+        "new_password1": new,
+        "new_password2": new,
+        "code": totp.code(owner),
+    }
+    assert this.post("/accounts/security/password/", data).status_code == 302
+    html = this.get(ACTIVITY).content.decode()
+    assert "198.51.100.1" in html.split("Recent sign-ins")[0]
+    assert "198.51.100.2" not in html.split("Recent sign-ins")[0]
+    assert "Sign out all other sessions" not in html
+
+
+def test_a_signed_out_session_is_not_listed(owner, totp):
+    this = sign_in(owner, totp=totp, ip="198.51.100.1")
+    other = sign_in(owner, totp=totp, ip="198.51.100.2")
+    other.post("/accounts/logout/")
+    sessions = this.get(ACTIVITY).content.decode().split("Recent sign-ins")[0]
+    assert "198.51.100.2" not in sessions
+    assert list(UserSession.objects.values_list("ip", flat=True)) == ["198.51.100.1"]

@@ -1,4 +1,5 @@
 from django.contrib.admin import site
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from accounts.models import User
@@ -58,18 +59,33 @@ def test_admin_hides_totp_secrets(db):
     assert device.key not in client.get("/admin/otp_totp/totpdevice/").content.decode()
 
 
-def test_the_admin_password_change_is_a_throttled_password_recheck(db, settings, monkeypatch):
-    settings.PASSWORD_RECHECK_RATE_PER_USER = "2/15m"
+def test_the_admin_password_change_sends_staff_to_the_portals_page(db):
+    # The portal's page is the one with the rules: the 2FA code, the other sessions
+    # signed out, the security lock and the notice.
     admin = with_2fa(UserFactory(is_staff=True, is_superuser=True))
     client = verified_client(Client(), admin)
-    guess = {"old_password": "guess", "new_password1": "x" * 20, "new_password2": "x" * 20}
-    for _ in range(2):
-        assert client.post("/admin/password_change/", guess).status_code == 200
-    checked = []
-    monkeypatch.setattr(type(admin), "check_password", lambda self, raw: checked.append(raw))
-    response = client.post("/admin/password_change/", {**guess, "old_password": PASSWORD})
-    assert response.status_code == 429
-    assert checked == []
+    assert client.get("/admin/password_change/")["Location"] == "/accounts/security/password/"
+    new = "x" * 20
+    data = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    response = client.post("/admin/password_change/", data)
+    assert response["Location"] == "/accounts/security/password/"
+    admin.refresh_from_db()
+    assert admin.check_password(PASSWORD)
+    assert admin.security_locked_until is None
+
+
+def test_the_reset_password_button_shows_only_to_who_may_use_it(db):
+    officer = with_2fa(UserFactory(is_staff=True))
+    officer.groups.add(Group.objects.get(name="Compliance"))
+    superuser = with_2fa(UserFactory(is_staff=True, is_superuser=True))
+    trader = UserFactory()
+    page = f"/admin/accounts/user/{trader.pk}/change/"
+    officer_client = verified_client(Client(), officer)
+    html = officer_client.get(page).content.decode()
+    assert "Reset password" not in html and "../password/" not in html
+    assert "algorithm" in html  # the hash's summary still shows
+    assert officer_client.get(f"/admin/accounts/user/{trader.pk}/password/").status_code == 403
+    assert "Reset password" in verified_client(Client(), superuser).get(page).content.decode()
 
 
 def test_a_note_with_control_characters_is_refused_in_the_admin_too(db, rf):

@@ -112,3 +112,12 @@ def test_resend_for_a_verified_account_sends_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(RESEND)
     assert mail.outbox == []
+
+
+def test_a_subaccounts_key_page_asks_to_verify_the_parents_address(unverified_client, unverified):
+    sub = SubaccountFactory(parent=unverified, username="fresh-bot")
+    page = unverified_client.get(f"/subaccounts/{sub.subaccount.code}/api-management/")
+    html = page.content.decode()
+    assert "Verify your e-mail address" in html
+    assert "subaccount.invalid" not in html  # sub-accounts have no address to verify
+    assert unverified.email in html

@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.twofactor import regenerate_backup_codes
@@ -256,3 +257,20 @@ def test_a_password_change_voids_a_sign_in_waiting_at_the_code_step(client, owne
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
     assert client.get("/assets/").status_code == 302
+
+
+def test_only_failed_sign_ins_count_against_a_username(client, db, settings):
+    settings.LOGIN_RATE_PER_USERNAME = "2/m"
+    user = UserFactory()
+    right = {"username": user.username, "password": PASSWORD}
+    for n in range(3):  # the owner signing in from three places
+        assert (
+            Client(REMOTE_ADDR=f"192.0.2.{n + 1}").post("/accounts/login/", right).status_code
+            == 302
+        )
+    wrong = {"username": user.username, "password": "guess"}
+    assert Client().post("/accounts/login/", wrong).status_code == 200
+    assert Client().post("/accounts/login/", right).status_code == 302
+    assert Client().post("/accounts/login/", wrong).status_code == 200
+    # Two failures: the limit. Now even the right password waits.
+    assert Client().post("/accounts/login/", right).status_code == 429

@@ -166,3 +166,23 @@ def test_the_key_service_refuses_withdraw_during_the_lock(owner, who):
             can_withdraw=True,
             whitelist=IpWhitelist.parse("203.0.113.7"),
         )
+
+
+def _withdraw_box(html: str) -> str:
+    return re.search(r'<input[^>]*name="can_withdraw"[^>]*>', html).group(0)
+
+
+def test_the_key_forms_show_the_lock_up_front_and_disable_withdraw(owner_client, trader):
+    until = start_security_lock(user=trader)
+    plain = ApiKeyFactory(user=trader, ip_whitelist=["203.0.113.7/32"])
+    for url in (reverse("apikeys:new"), reverse("apikeys:modify", args=[plain.code])):
+        html = owner_client.get(url).content.decode()
+        assert "Security lock" in html and until.strftime("%Y-%m-%d %H:%M") in html, url
+        assert "disabled" in _withdraw_box(html), url
+
+
+def test_a_key_that_has_withdraw_keeps_the_box_enabled_during_the_lock(owner_client, owner):
+    apikey = ApiKeyFactory(user=owner, can_withdraw=True, ip_whitelist=["203.0.113.7/32"])
+    start_security_lock(user=owner)
+    html = owner_client.get(reverse("apikeys:modify", args=[apikey.code])).content.decode()
+    assert "disabled" not in _withdraw_box(html)  # taking Withdraw away stays possible

@@ -3,12 +3,9 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.core import mail
-from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from apikeys.models import ApiKey
 from tests.apikeys.conftest import form_data
@@ -153,14 +150,67 @@ def test_turning_2fa_on_is_a_notice(db, sent):
     assert PHRASE in on.body and hex_key not in on.body
 
 
-@pytest.mark.parametrize(
-    "template",
-    sorted(path.name for path in (settings.BASE_DIR / "templates/apikeys/email").glob("*.txt")),
+CHROME = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Safari/537.36"
 )
-def test_every_key_email_carries_the_phrase(owner, template):
-    # _notify gives every key e-mail the phrase; each template has to show it.
-    apikey = ApiKeyFactory(user=owner)
-    ctx = {"owner": owner, "actor": owner, "apikey": apikey, "apikeys": [apikey], "phrase": PHRASE}
-    ctx.update(changes={}, now=timezone.now(), within="7 days", link="https://x/", url="https://y/")
-    body = render_to_string(f"apikeys/email/{template}", ctx)
-    assert f"Anti-phishing phrase: {PHRASE}" in body
+FROM = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": CHROME}
+
+
+def test_a_password_change_notice_says_only_the_other_sessions_were_signed_out(
+    owner_client, owner, totp, sent
+):
+    data = {
+        "old_password": PASSWORD,
+        "new_password1": NEW,
+        "new_password2": NEW,
+        "code": totp.code(owner),
+    }
+    _, (notice,) = sent(lambda: owner_client.post("/accounts/security/password/", data, **FROM))
+    assert "every session" not in notice.body.lower()
+    assert "other sessions of your account were signed out" in notice.body.lower()
+    assert "203.0.113.77" in notice.body and "Chrome on Linux" in notice.body
+
+
+def test_a_password_reset_notice_names_the_ip_and_browser(owner, sent):
+    client = Client(**FROM)
+    _, (link_mail,) = sent(lambda: client.post("/accounts/password/reset/", {"email": owner.email}))
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", link_mail.body).group(1)
+    set_url = client.get(link, follow=True).redirect_chain[-1][0]
+    mail.outbox.clear()
+    _, (notice,) = sent(lambda: client.post(set_url, {"new_password1": NEW, "new_password2": NEW}))
+    assert "every session of your account was signed out" in notice.body.lower()
+    assert "203.0.113.77" in notice.body and "Chrome on Linux" in notice.body
+
+
+def test_2fa_notices_name_the_ip_and_browser(owner_client, owner, totp, sent):
+    data = {"password": PASSWORD, "code": totp.code(owner)}
+    _, (off,) = sent(lambda: owner_client.post("/accounts/security/2fa/disable/", data, **FROM))
+    assert "203.0.113.77" in off.body and "Chrome on Linux" in off.body
+    owner_client.get("/accounts/security/2fa/setup/")
+    hex_key = owner_client.session["totp_setup_key"]
+    from django_otp.oath import TOTP
+
+    code = str(TOTP(bytes.fromhex(hex_key)).token()).zfill(6)
+    mail.outbox.clear()
+    _, (on,) = sent(
+        lambda: owner_client.post("/accounts/security/2fa/setup/", {"code": code}, **FROM)
+    )
+    assert "turned on" in on.subject and "203.0.113.77" in on.body and "Chrome on Linux" in on.body
+
+
+def test_the_reset_link_email_states_the_links_real_lifetime_and_2fa_only_when_on(
+    owner, settings, sent
+):
+    settings.PASSWORD_RESET_TIMEOUT = 30 * 60
+    _, (link_mail,) = sent(
+        lambda: Client().post("/accounts/password/reset/", {"email": owner.email})
+    )
+    assert "within 30 minutes" in link_mail.body and "an hour" not in link_mail.body
+    assert "two-factor code" in link_mail.body
+    mail.outbox.clear()
+    from tests.factories import UserFactory
+
+    no_2fa = UserFactory()
+    _, (plain,) = sent(lambda: Client().post("/accounts/password/reset/", {"email": no_2fa.email}))
+    assert "two-factor code" not in plain.body

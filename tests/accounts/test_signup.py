@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 
@@ -143,3 +144,53 @@ def test_signup_is_throttled_per_client_ip(client, db, settings):
 
 
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The tests' fast hasher, counting how often a password is hashed."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        type(self).calls += 1
+        return super().encode(password, salt)
+
+
+def test_a_taken_email_costs_the_same_password_hash_as_a_new_one(db, owner, settings):
+    # Hashing is most of a sign-up's time: a taken address answered without it would
+    # be measurably faster, and the timing would tell who has an account.
+    settings.PASSWORD_HASHERS = ["tests.accounts.test_signup.CountingHasher"]
+    hashes = []
+    for username, email in (("newcomer", "newcomer@example.com"), ("copycat", owner.email)):
+        CountingHasher.calls = 0
+        response = Client().post("/accounts/signup/", signup_form(username, email))
+        assert response.status_code == 302
+        hashes.append(CountingHasher.calls)
+    assert hashes == [1, 1]
+
+
+def test_sign_up_attempts_mail_an_address_at_most_n_times_a_day_and_answer_the_same(
+    db, owner, settings, django_capture_on_commit_callbacks
+):
+    # Signing up with someone's address again and again must not mail-bomb them.
+    settings.SIGNUP_ATTEMPT_EMAIL_RATE = "2/d"
+    answers = []
+    for n in range(4):
+        client = Client(REMOTE_ADDR=f"192.0.2.{n + 1}")
+        with django_capture_on_commit_callbacks(execute=True):
+            posted = client.post("/accounts/signup/", signup_form(f"copy{n}", owner.email.upper()))
+        page = client.get(posted["Location"])
+        answers.append((posted.status_code, posted["Location"], CSRF.sub(b"", page.content)))
+    assert len(mail.outbox) == 2
+    assert answers.count(answers[0]) == 4
+
+
+def test_the_signup_help_texts_are_plain_sentences_that_match_the_rules(client, db):
+    html = client.get("/accounts/signup/").content.decode()
+    helps = re.findall(r'<p class="help"[^>]*>(.*?)</p>', html, re.S)
+    assert len(helps) >= 2
+    for help_text in helps:
+        assert "<ul" not in help_text and "<li" not in help_text  # no list inside a <p>
+    assert '<p class="help" id="id_password1_helptext"><ul' not in html
+    username_help = re.search(r'id="id_username_helptext">(.*?)</p>', html, re.S).group(1)
+    assert "-" not in username_help and "@ . + _" in username_help  # "-" is refused

@@ -1,48 +1,20 @@
-"""The key limit holds when "Create API" requests race (PostgreSQL: real row locks)."""
+"""The key limit and alias uniqueness hold when "Create API" requests race, on both
+databases (PostgreSQL: the owner's row lock; SQLite: the write lock taken up front)."""
 
-import threading
 from unittest import mock
 
 import pytest
-from django.db import connection, connections
 from django.test import Client
 
 from apikeys.models import ApiKey
 from apikeys.services import KeyRefused, create_key
 from tests.factories import ApiKeyFactory, ApplicationFactory, TOTPDeviceFactory, UserFactory
 from tests.helpers import form_data, verified_client
+from tests.racing import race, racing_db  # noqa: F401 - a fixture
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("racing_db")]
 
 RACERS = 6
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite has no row locks and serialises all writes")
-
-
-def race(work, count=RACERS) -> list:
-    """Run ``work(i)`` in ``count`` threads released at the same moment; their results."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each racer got
-            results[i] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_racing_creates_at_the_limit_make_exactly_one_key(settings):
@@ -50,7 +22,7 @@ def test_racing_creates_at_the_limit_make_exactly_one_key(settings):
     owner = UserFactory()
     ApiKeyFactory.create_batch(9, user=owner)
 
-    results = race(lambda i: create_key(owner=owner, actor=owner, alias=f"racer-{i}"))
+    results = race(lambda i: create_key(owner=owner, actor=owner, alias=f"racer-{i}"), RACERS)
 
     assert ApiKey.objects.filter(user=owner).count() == 10
     assert sum(not isinstance(result, Exception) for result in results) == 1
@@ -70,7 +42,8 @@ def test_racing_create_requests_stop_at_the_limit(settings):
         responses = race(
             lambda i: clients[i].post(
                 "/api-management/keys/new/", form_data(alias=f"bot-{i}", code="123456")
-            )
+            ),
+            RACERS,
         )
 
     assert ApiKey.objects.filter(user=owner).count() == 3
@@ -86,6 +59,6 @@ def test_racing_create_requests_stop_at_the_limit(settings):
 
 def test_racing_creates_with_the_same_alias_make_one_key():
     owner = UserFactory()
-    results = race(lambda i: create_key(owner=owner, actor=owner, alias="same"))
+    results = race(lambda i: create_key(owner=owner, actor=owner, alias="same"), RACERS)
     assert ApiKey.objects.filter(user=owner).count() == 1
     assert sum(isinstance(r, KeyRefused) for r in results) == RACERS - 1

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from reviews.models import Purpose
-from reviews.services import application_panel
+from reviews.panel import application_panel
 from tests.factories import ApplicationFactory, usdt
 
 

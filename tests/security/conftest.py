@@ -19,6 +19,7 @@ from tests.factories import (
     ApplicationFactory,
     SubaccountFactory,
     UserFactory,
+    passkey_for,
     usdt,
 )
 from tests.helpers import with_2fa
@@ -38,6 +39,7 @@ class World:
     rival_sub: object
     rival_sub_key: object
     address: object
+    passkey: object
     order: object
     application: object
     pending_application: object
@@ -77,6 +79,7 @@ def world(owner, outsider):
         address=WithdrawalAddress.objects.create(
             user=owner, asset=Asset.objects.get(symbol="USDT"), address="TAddr1234", label="cold"
         ),
+        passkey=passkey_for(owner),
         order=Order.objects.create(
             user=owner,
             apikey=hmac_key,

@@ -33,6 +33,8 @@ NOT_SECRET = {
     "apikeys.auditevent.key_alias": "the alias",
     "apikeys.auditevent.api_key": "the public identifier",
     "otp_static.staticdevice.token_set": "a relation to the tokens, which are secret",
+    "django_otp_webauthn.webauthncredential.public_key": "a passkey's public key: "
+    "it verifies signatures, it makes none",
     "api.order.apikey": "a relation",
     "api.withdrawal.apikey": "a relation",
     "apikeys.keyusagehour.apikey": "a relation",

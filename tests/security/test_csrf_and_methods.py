@@ -126,6 +126,16 @@ MUTATIONS = [
         "accounts:remove_address", lambda w, t: {}, lambda w: w.owner.withdrawal_addresses.count()
     ),
     Mutation(
+        "accounts:rename_passkey",
+        lambda w, t: {"name": "Renamed"},
+        lambda w: list(w.owner.webauthncredential_set.values_list("name", flat=True)),
+    ),
+    Mutation(
+        "accounts:remove_passkey",
+        lambda w, t: {"code": code(w, t)},
+        lambda w: w.owner.webauthncredential_set.count(),
+    ),
+    Mutation(
         "accounts:disable_2fa",
         lambda w, t: {"password": PASSWORD, "code": code(w, t)},
         lambda w: has_2fa(w.owner),

@@ -54,7 +54,14 @@ NOT_A_FORM = {
     "apikeys:end_grace": "“End now”: a button with no field, shown while a roll's grace "
     "period runs (the test world has none); it only stops an old secret sooner",
     "subaccounts:apikey_end_grace": "the same button for a sub-account's key",
+    "accounts:passkey_register_begin": "a passkey ceremony's JSON endpoint, posted by "
+    "django-otp-webauthn's script; hostile bodies: tests/accounts/test_passkeys.py",
+    "accounts:passkey_register_complete": "the same ceremony's second half",
+    "accounts:passkey_auth_begin": "the code step's passkey ceremony (JSON)",
+    "accounts:passkey_auth_complete": "its second half",
     "otpadmin:index": "Django's admin index, no form",
+    "otpadmin:password_change": "a redirect to the portal's change-password page (fuzzed "
+    "there); a POST here changes nothing",
     "otpadmin:login": "a redirect to the portal's two-step login (staff sign in there)",
     "otpadmin:app_list": "Django's admin app page, no form",
     "otpadmin:jsi18n": "the admin's JavaScript catalogue",

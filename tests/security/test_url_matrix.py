@@ -38,6 +38,13 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # password_reset_confirm is asked with a made-up link: the page says it is not valid.
 # admin/login/ takes no password: staff sign in through the portal's two steps (login),
 # a signed-in trader is refused (403, not a redirect loop), verified staff go on (302).
+# Passkeys: rename and remove take the owner's passkey (another account's is a 404). The
+# library's JSON endpoints: registration only for a session verified with 2FA (the
+# unverified one is sent to the code step), its complete without a begun ceremony is a
+# 400; authentication only for the owner half-signed-in (unver), never for a verified
+# session or a stranger; none runs a ceremony on a GET. Who may ask is checked first;
+# then the matrix's form-encoded POST is no JSON (400) for those who may (the ceremonies
+# themselves: tests/accounts/test_passkeys.py). Its words (jsi18n) are public.
 # end_grace ("End now"): no code either, it only stops an old secret sooner.
 # The admin: non-staff are sent to its login; admin/logout/ sends them to /admin/.
 # approve: the superuser's POST approves the pending application (by design, no code:
@@ -96,6 +103,20 @@ accounts:switch_address_management      GET    405    405    code   405    405  
                                         POST   login  setup  code   400    400    400    400
 accounts:remove_address                 GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
+accounts:rename_passkey                 GET    405    405    code   405    405    405    405
+                                        POST   login  404    code   400    404    404    404
+accounts:remove_passkey                 GET    405    405    code   405    405    405    405
+                                        POST   login  404    code   400    404    404    404
+accounts:passkey_register_begin         GET    405    405    code   405    405    405    405
+                                        POST   403    403    code   400    400    400    400
+accounts:passkey_register_complete      GET    405    405    code   405    405    405    405
+                                        POST   403    403    code   400    400    400    400
+accounts:passkey_auth_begin             GET    405    405    405    405    405    405    405
+                                        POST   403    403    400    403    403    403    403
+accounts:passkey_auth_complete          GET    405    405    405    405    405    405    405
+                                        POST   403    403    400    403    403    403    403
+accounts:passkey_jsi18n                 GET    200    200    200    200    200    200    200
+                                        POST   405    405    405    405    405    405    405
 accounts:assets                         GET    login  200    code   200    200    200    200
                                         POST   405    405    code   405    405    405    405
 reviews:apply                           GET    405    405    code   405    405    405    405
@@ -172,8 +193,8 @@ otpadmin:login                          GET    login  403    403    403    403  
                                         POST   login  403    403    403    403    403    302
 otpadmin:logout                         GET    302    302    302    302    302    302    405
                                         POST   302    302    302    302    302    302    login
-otpadmin:password_change                GET    alogin alogin alogin alogin alogin alogin 200
-                                        POST   alogin alogin alogin alogin alogin alogin 200
+otpadmin:password_change                GET    alogin alogin alogin alogin alogin alogin 302
+                                        POST   alogin alogin alogin alogin alogin alogin 302
 otpadmin:autocomplete                   GET    alogin alogin alogin alogin alogin alogin 403
                                         POST   alogin alogin alogin alogin alogin alogin 405
 otpadmin:jsi18n                         GET    alogin alogin alogin alogin alogin alogin 200

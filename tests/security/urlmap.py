@@ -71,6 +71,8 @@ def _kwargs(key: str, world) -> dict:
         return {"token": "made-up-token"}
     if key == "accounts:password_reset_confirm":
         return {"uidb64": "MQ", "token": "made-up-token"}
+    if key in {"accounts:rename_passkey", "accounts:remove_passkey"}:
+        return {"code": world.passkey.credential_id_sha256}
     if key == "accounts:remove_address":
         return {"code": world.address.code}
     if key.startswith("subaccounts:apikey_"):
