@@ -56,7 +56,9 @@ def switch_address_management(request):
     enabled = form.cleaned_data["enabled"]
     addressbook.set_address_management(user=request.user, enabled=enabled)
     if enabled:
-        messages.success(request, "Address Management is on: withdrawals go only to your book.")
+        messages.success(
+            request, "Address Management is on: withdrawals go only to addresses in your book."
+        )
     else:
         messages.warning(request, "Address Management is off: withdrawals may go to any address.")
     return redirect("accounts:addresses")

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse, reverse_lazy
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -521,5 +522,5 @@ def sign_out_other_sessions(request):
         session_key=request.session.session_key
     )
     count = activity.sign_out(request.user, sessions=others)
-    messages.success(request, f"Signed out {count} other session(s).")
+    messages.success(request, f"Signed out {count} other session{pluralize(count)}.")
     return redirect("accounts:activity")

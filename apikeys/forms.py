@@ -52,12 +52,11 @@ class ApiKeyForm(TwoFactorForm):
         super().__init__(*args, user=actor, **kwargs)
         self.fields["ip_whitelist"].help_text = (
             "IPv4 or IPv6 addresses, CIDR blocks (198.51.100.0/24) or ranges "
-            "(192.0.2.10-192.0.2.20), separated by commas, spaces or new lines; at most "
-            f"{settings.APIKEY_MAX_WHITELIST_ENTRIES} after merging, each no broader than a "
-            f"/{settings.APIKEY_WHITELIST_MIN_PREFIX_V4} (IPv6: "
-            f"/{settings.APIKEY_WHITELIST_MIN_PREFIX_V6}). Leave it empty for "
-            f"unrestricted access: the key then expires after "
-            f"{settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} days."
+            "(192.0.2.10-192.0.2.20), separated by commas, spaces or new lines. At most "
+            f"{settings.APIKEY_MAX_WHITELIST_ENTRIES} entries (overlapping ones count once), "
+            f"none wider than a /{settings.APIKEY_WHITELIST_MIN_PREFIX_V4} (IPv6: "
+            f"/{settings.APIKEY_WHITELIST_MIN_PREFIX_V6}). Leave it empty to allow any IP: "
+            f"the key then expires after {settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} days."
         )
         # The lock, up front: the box is greyed out before anyone types a code (a
         # posted Withdraw is still refused, by key_refusals, here and in the service).
@@ -69,9 +68,9 @@ class ApiKeyForm(TwoFactorForm):
                 {"disabled": True, "aria-describedby": "withdraw_locked"}
             )
         self.fields["expires_on"].help_text = (
-            "Optional: the last day (UTC) the key works, at most "
+            "The last day (UTC) the key works, at most "
             f"{settings.APIKEY_MAX_EXPIRY_DAYS} days ahead ("
-            f"{settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} without a whitelist). Leave it empty: "
+            f"{settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} without a whitelist). Left empty, "
             "a key with a whitelist never expires."
         )
 

@@ -161,16 +161,16 @@ def secret_page(request, *, owner, urls: KeyUrls, key_code):
     if not rolled and not showonce.waiting(request.session, SECRET_TO_SHOW, tag=str(apikey.code)):
         messages.info(
             request,
-            "The secret is shown only once, right after creation, and can't be "
-            "shown again. If you lost it, delete this key and create a new one.",
+            "The secret is shown only once, right after it is made, and can't be "
+            "shown again. If you lost it, “Roll secret” gives this key a new one.",
         )
         return redirect(urls.url("detail", apikey))
     secret = showonce.take(request.session, SECRET_TO_SHOW, max_age_seconds=SECRET_TO_SHOW_SECONDS)
     if secret is None:
         messages.info(
             request,
-            "The secret was shown for a few minutes only, and that time "
-            "is up. Delete this key and create a new one.",
+            "The secret is shown for a few minutes only, and that time is up. "
+            "If you didn't save it, “Roll secret” gives this key a new one.",
         )
         return redirect(urls.url("detail", apikey))
     ctx = {
@@ -236,7 +236,7 @@ def modify_key_page(request, *, owner, urls: KeyUrls, key_code):
             raise Http404 from None  # deleted while the form was open
         else:
             if changes:
-                messages.success(request, f"API key “{form.cleaned_data['alias']}” saved.")
+                messages.success(request, f"API key “{form.cleaned_data['alias']}” modified.")
             else:
                 messages.info(request, "Nothing changed.")
             for warning in form.whitelist_warnings:

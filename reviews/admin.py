@@ -396,6 +396,7 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
+            "title": "Choose an application to review",
             **(extra_context or {}),
             "can_see_dashboard": services.is_compliance(request.user),
         }
@@ -409,6 +410,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         application = self.get_object(request, object_id)
         extra_context = {
             "note_form": NoteForm(),
+            # Nothing here is changed by hand: the officer reviews and decides.
+            "title": "Review application",
             **(extra_context or {}),
             "own_refusal": application
             and services.own_application_refusal(reviewer=request.user, application=application),

@@ -40,6 +40,7 @@ class SubmitApplicationForm(TwoFactorForm):
         label="What will you use API trading for?",
         choices=Purpose.choices,
         widget=forms.RadioSelect,
+        error_messages={"required": "Choose one."},
     )
     platform = forms.CharField(
         label="Which platform?",
@@ -51,6 +52,7 @@ class SubmitApplicationForm(TwoFactorForm):
     monthly_volume = forms.ChoiceField(
         label="Expected monthly trading volume (USDT)",
         choices=[("", "Choose a range")] + Volume.choices,
+        error_messages={"required": "Choose a range.", "invalid_choice": "Choose a range."},
     )
     server_ips = forms.CharField(
         label="Your servers' IP addresses",
@@ -66,6 +68,7 @@ class SubmitApplicationForm(TwoFactorForm):
         max_length=STRATEGY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         validators=[plain_text_lines],
+        error_messages={"required": "Describe your strategy in a sentence or two."},
         help_text=f"What the bot trades and how, in up to {STRATEGY_MAX_LENGTH} characters.",
     )
 

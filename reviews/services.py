@@ -147,7 +147,7 @@ def approves(latest: Application | None) -> bool:
 def refusal_reason(user, latest: Application | None, *, today: date | None = None) -> str | None:
     """Why ``user`` may not apply today, or None when it may."""
     if user.is_subaccount:
-        return "Sub-accounts are covered by their parent account's approval."
+        return "Sub-accounts are covered by their main account's approval."
     if not email_verified(user):
         return UNVERIFIED_MESSAGE
     if latest is None:

@@ -24,6 +24,12 @@ class SubaccountForm(TwoFactorForm):
     note = forms.CharField(label="Note", max_length=200, required=False, validators=[plain_text])
     field_order = ["name", "note", "code"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        example = f"{self.user.username}-desk1"
+        help_text = f"2–20 lowercase letters, digits or _. “desk1” becomes {example}."
+        self.fields["name"].help_text = help_text
+
     def clean_name(self):
         name = self.cleaned_data["name"].strip().lower()
         try:

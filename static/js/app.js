@@ -71,12 +71,17 @@ function summariseErrors() {
   const list = document.createElement("ul");
   errors.forEach((error) => {
     const fieldId = error.id.slice(0, -"_error".length);
-    const field = document.getElementById(fieldId) || document.querySelector(`[aria-describedby~="${error.id}"]`);
-    const label = field && field.labels && field.labels[0] ? field.labels[0].textContent.trim() : "";
+    const found = document.getElementById(fieldId) || document.querySelector(`[aria-describedby~="${error.id}"]`);
+    // A radio group (templates/_field.html) is a fieldset: its legend names it, its first radio takes the focus.
+    const group = found && found.tagName === "FIELDSET" ? found : null;
+    const field = group ? group.querySelector("input") : found;
+    const name = group ? group.querySelector("legend") : field && field.labels && field.labels[0];
+    const label = name ? name.textContent.replace("(optional)", "").trim() : "";
     const item = document.createElement("li");
     const link = document.createElement("a");
     link.href = `#${field ? field.id : error.id}`;
-    link.textContent = label ? `${label}: ${error.textContent.trim()}` : error.textContent.trim();
+    const lead = label.endsWith("?") ? `${label} ` : label ? `${label}: ` : "";  // a question ends itself
+    link.textContent = lead + error.textContent.trim();
     link.addEventListener("click", (event) => {
       if (!field) return;
       event.preventDefault();
@@ -86,7 +91,10 @@ function summariseErrors() {
     list.append(item);
   });
   summary.append(title, list);
-  (form || errors[0]).before(summary);
+  // Inside the form, at its top: beside it, the summary would take the form's place in a
+  // grid (the apply form's column at 1280 px).
+  if (form) form.prepend(summary);
+  else errors[0].before(summary);
   summary.focus();
 }
 

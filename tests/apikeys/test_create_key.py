@@ -176,7 +176,7 @@ def test_email_names_alias_permissions_and_ip_but_never_the_secret(
         )
     (message,) = mail.outbox
     assert message.to == [owner.email]
-    assert "grid-bot" in message.subject
+    assert message.subject == "API key “grid-bot” created"  # as “… modified”, “… deleted”
     assert "Read, Trade" in message.body
     assert "198.51.100.4" in message.body and "203.0.113.7/32" in message.body
     assert new.secret not in message.body

@@ -47,7 +47,7 @@ def test_delete_sends_an_email_without_secret(owner, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         delete_key(owner=owner, actor=owner, apikey=apikey, ip="198.51.100.4")
     (message,) = mail.outbox
-    assert "grid-bot" in message.subject and "198.51.100.4" in message.body
+    assert message.subject == "API key “grid-bot” deleted" and "198.51.100.4" in message.body
     assert apikey.plain_secret not in message.body
 
 

@@ -21,7 +21,9 @@ def test_shows_the_key_and_links_to_modify_and_delete(owner_client, owner):
     assert reverse("apikeys:modify", args=[apikey.code]) in html
     assert reverse("apikeys:delete", args=[apikey.code]) in html
     assert apikey.plain_secret not in html and apikey.secret_encrypted not in html
-    assert "Shown once, at creation" in html
+    assert (
+        "Shown once, when it was made" in html and "“Roll secret” gives this key a new one" in html
+    )
 
 
 def test_ed25519_key_shows_its_public_key(owner_client, owner):

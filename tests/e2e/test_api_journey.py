@@ -64,7 +64,7 @@ def test_portal_key_works_with_the_reference_client_and_changes_hold_at_once(
     page.get_by_label("Withdraw").check()
     page.get_by_label("Google Authenticator code").fill(totp.code(trader))
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_text("API key “api-bot” saved.")).to_be_visible()
+    expect(page.get_by_text("API key “api-bot” modified.")).to_be_visible()
     assert bot.post("/api/v1/withdrawals", withdrawal)["withdrawal"]["amount"] == "100"
     assert bot.get("/api/v1/account")["balances"][0]["amount"] == "150"
 
@@ -74,7 +74,7 @@ def test_portal_key_works_with_the_reference_client_and_changes_hold_at_once(
     page.get_by_label("Whitelist IP").fill("203.0.113.7")
     page.get_by_label("Google Authenticator code").fill(totp.code(trader))
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_text("API key “api-bot” saved.")).to_be_visible()
+    expect(page.get_by_text("API key “api-bot” modified.")).to_be_visible()
     with pytest.raises(ApiError) as refused:
         bot.get("/api/v1/account")
     assert refused.value.code == "ip_not_allowed"

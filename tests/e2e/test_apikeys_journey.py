@@ -104,7 +104,7 @@ def test_create_copy_reload_modify_delete(page, live_server, trader, totp):
     page.get_by_label("Google Authenticator code").fill(totp.code(trader))
     screenshot(page, "apikeys-modify")
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_text("API key “grid-bot” saved.")).to_be_visible()
+    expect(page.get_by_text("API key “grid-bot” modified.")).to_be_visible()
     expect(page.get_by_test_id("whitelist")).to_have_text("203.0.113.8")
     trail = page.get_by_test_id("events")
     expect(trail.locator("[data-action=modified]")).to_contain_text("203.0.113.8")

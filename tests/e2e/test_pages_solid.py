@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from apikeys.models import ApiKey
+from apikeys.models import ApiKey, AuditEvent
 from tests.factories import ApiKeyFactory
 from tests.helpers import screenshot, sign_in
 
@@ -177,3 +177,48 @@ def test_error_pages_are_the_portals_own_in_the_browser(page, live_server, owner
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     screenshot(page, "error-" + re.sub(r"\W+", "-", heading.lower()))
+
+
+CHANGE_ROWS = """cell => {
+    const box = cell.getBoundingClientRect();
+    const style = getComputedStyle(cell);
+    const inner = box.width - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return {inner, rows: [...cell.querySelectorAll('.change')].map(row => {
+        const r = row.getBoundingClientRect();
+        return {left: r.left - box.left, top: r.top, bottom: r.bottom, width: r.width};
+    })};
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_audit_changes_on_a_phone_read_one_change_a_line_across_the_row(
+    page, live_server, trader, width
+):
+    apikey = ApiKeyFactory(
+        user=trader, alias="grid-bot", can_trade=True, ip_whitelist=["203.0.113.7"]
+    )
+    AuditEvent.record(
+        AuditEvent.Action.MODIFIED,
+        owner=trader,
+        apikey=apikey,
+        actor=trader,
+        ip="203.0.113.7",
+        changes={
+            "permissions": {"before": ["read", "trade", "withdraw"], "after": ["read", "trade"]},
+            "ip_whitelist": {
+                "before": ["203.0.113.7"],
+                "after": ["203.0.113.7", "198.51.100.0/24"],
+            },
+        },
+    )
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_in(page, live_server, trader)
+    page.goto(f"/api-management/keys/{apikey.code}/")
+    cell = page.locator('[data-action="modified"] td.changes').first
+    measured = cell.evaluate(CHANGE_ROWS)
+    rows = measured["rows"]
+    assert len(rows) == 2
+    # Each change has the row to itself (not a squeezed column), one under the other.
+    assert all(row["width"] >= measured["inner"] - 1 for row in rows), measured
+    assert rows[1]["top"] >= rows[0]["bottom"] - 1, measured
+    screenshot(page, f"audit-changes-{width}")

@@ -220,3 +220,23 @@ def test_the_application_form_on_a_phone(phone_page, totp):
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
     screenshot(phone_page, "reviews-can-apply-phone")
+
+
+def test_the_purpose_is_a_named_radio_group_the_error_summary_links_to(page, totp):
+    erin = with_2fa(UserFactory(username="erin"))
+    log_in(page, erin, totp)
+    panel = page.get_by_test_id("application-panel")
+    group = panel.get_by_role("group", name="What will you use API trading for?")
+    expect(group.get_by_role("radio")).to_have_count(4)
+
+    panel.get_by_label("Google Authenticator code").fill(totp.code(erin))
+    panel.get_by_role("button", name="Submit for Review").click()
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    # The summary sits inside the form: the form keeps its column beside the explanation.
+    form = panel.locator("form.app-apply")
+    expect(form.get_by_test_id("error-summary")).to_have_count(1)
+    assert form.bounding_box()["x"] > page.viewport_size["width"] / 2
+    link = summary.get_by_role("link", name="What will you use API trading for? Choose one.")
+    link.click()
+    expect(page.get_by_role("radio", name="My own trading bot")).to_be_focused()

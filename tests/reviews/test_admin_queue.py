@@ -33,6 +33,7 @@ def test_compliance_staff_see_the_queue(compliance_client):
     response = compliance_client.get(URL)
     assert response.status_code == 200
     assert "q-alice" in response.content.decode()
+    assert "<h1>Choose an application to review</h1>" in response.content.decode()
 
 
 def test_overdue_first_then_due_today_then_by_due_date_and_decided_last(compliance_client):

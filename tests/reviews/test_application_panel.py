@@ -1,11 +1,13 @@
 """The application panel on the API Management page, in each of its states."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from reviews.models import Purpose
 from reviews.panel import application_panel
 from tests.factories import ApplicationFactory, usdt
 
@@ -101,12 +103,12 @@ def test_approved_is_one_small_status_line(owner):
 
 def test_a_subaccount_is_covered_by_its_parents_approval(owner, subaccount):
     assert not application_panel(subaccount)["approved"]
-    assert "covered by their parent" in render(subaccount)
+    assert "covered by their main account" in render(subaccount)
 
     ApplicationFactory.approved(user=owner)
     assert application_panel(subaccount)["approved"]
     assert application_panel(subaccount)["approved"] is True
-    assert "Covered by the parent account" in render(subaccount)
+    assert "Covered by the main account" in render(subaccount)
 
 
 def test_the_latest_application_decides_the_state(owner):
@@ -127,3 +129,16 @@ def test_the_panel_costs_one_query_once_applied(owner, status, django_assert_num
     ApplicationFactory(user=owner, status=status, decided_at=timezone.now(), decision_note="reason")
     with django_assert_num_queries(1):
         application_panel(owner)
+
+
+def test_the_purpose_radios_are_one_group_named_by_its_question(owner):
+    # A screen reader announces a radio's group only from a fieldset's legend (WCAG 1.3.1).
+    html = render(owner)
+    groups = re.findall(r"<fieldset\b[^>]*>(.*?)</fieldset>", html, re.S)
+    purpose = [group for group in groups if 'name="purpose"' in group]
+    assert len(purpose) == 1, "the purpose radios are not inside one fieldset"
+    assert re.search(
+        r"<legend\b[^>]*>\s*What will you use API trading for\?\s*</legend>", purpose[0]
+    )
+    assert purpose[0].count('type="radio"') == len(Purpose.choices)
+    assert 'for=""' not in html, "a label pointing at nothing"

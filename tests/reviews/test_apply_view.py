@@ -131,8 +131,10 @@ def test_the_answers_are_stored_on_the_application(owner_client, owner, totp):
         ({"strategy": "bot"}, "strategy", "at least 20 characters"),
         ({"strategy": "x" * 1001}, "strategy", "at most 1000 characters"),
         ({"strategy": "Grid trading \x1b[2J on BTC/USDT pairs"}, "strategy", "control characters"),
-        ({"monthly_volume": "a lot"}, "monthly_volume", "Select a valid choice"),
-        ({"purpose": ""}, "purpose", "This field is required"),
+        ({"monthly_volume": "a lot"}, "monthly_volume", "Choose a range."),
+        ({"monthly_volume": ""}, "monthly_volume", "Choose a range."),
+        ({"purpose": ""}, "purpose", "Choose one."),
+        ({"strategy": ""}, "strategy", "Describe your strategy in a sentence or two."),
     ],
 )
 def test_a_bad_answer_is_a_field_error_and_spends_no_code(

@@ -140,3 +140,28 @@ def test_deciding_records_the_business_days_it_took(db, monkeypatch):
     decide_application(application=application, approve=True, decided_by=officer)
     application.refresh_from_db()
     assert application.business_days == 4  # Mon, Tue, Wed, Thu
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_the_decision_email_carries_the_anti_phishing_phrase(
+    application, reviewer, mailoutbox, django_capture_on_commit_callbacks, approve
+):
+    application.user.anti_phishing_phrase = "purple otter 42"
+    application.user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        decide_application(application=application, approve=approve, decided_by=reviewer, note="n")
+    [mail] = mailoutbox
+    assert mail.body.startswith("Anti-phishing phrase: purple otter 42\n")
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_the_freeze_email_carries_the_anti_phishing_phrase(
+    compliance, mailoutbox, django_capture_on_commit_callbacks, frozen
+):
+    from reviews.services import set_frozen
+
+    account = UserFactory(username="bob", anti_phishing_phrase="purple otter 42")
+    with django_capture_on_commit_callbacks(execute=True):
+        set_frozen(account=account, frozen=frozen, officer=compliance, reason="KYC check")
+    [mail] = mailoutbox
+    assert mail.body.startswith("Anti-phishing phrase: purple otter 42\n")

@@ -79,6 +79,7 @@ def test_the_page_shows_the_applicant_profile(compliance_client, alice, complian
     html = compliance_client.get(page(alice)).content.decode()
 
     assert 'data-testid="applicant-profile"' in html
+    assert "<h1>Review application</h1>" in html and "Change application" not in html
     assert 'data-testid="account-age">1\xa0year' in html
     assert "On since" in html  # 2FA
     assert "1,000.00" in html  # balance at submission

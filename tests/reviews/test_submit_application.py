@@ -92,7 +92,7 @@ def test_an_approved_account_is_refused(trader):
 
 
 def test_a_subaccount_never_applies(subaccount):
-    with pytest.raises(ApplicationRefused, match="parent"):
+    with pytest.raises(ApplicationRefused, match="main account"):
         submit_application(user=subaccount)
     assert not Application.objects.exists()
 

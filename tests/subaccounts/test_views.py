@@ -30,6 +30,12 @@ def test_parent_creates_a_subaccount_with_a_2fa_code(owner_client, owner, totp):
     assert sub.username == "owner-grid"
 
 
+def test_the_name_help_shows_the_full_name_a_sub_account_gets(owner_client):
+    html = owner_client.get("/subaccounts/").content.decode()
+    assert "“desk1” becomes owner-desk1." in html
+    assert "yourname" not in html
+
+
 def test_create_with_a_bad_name_keeps_the_input_and_names_the_field(owner_client, owner, totp):
     response = owner_client.post(
         "/subaccounts/new/", {"name": "Bad Name!", "note": "kept", "code": totp.code(owner)}
@@ -257,3 +263,10 @@ def test_another_subaccounts_key_under_my_subaccount_url_is_404(owner_client, ow
     other = create_subaccount(parent=owner, name="other")
     key = ApiKeyFactory(user=other)
     assert owner_client.get(sub_url(desk, f"api-management/keys/{key.code}/")).status_code == 404
+
+
+def test_the_keys_overview_tells_no_keys_yet_from_no_match(owner_client, owner, desk):
+    empty = owner_client.get("/subaccounts/keys/").content.decode()
+    assert "No sub-account has an API key yet." in empty
+    filtered = owner_client.get("/subaccounts/keys/?permission=withdraw").content.decode()
+    assert "No keys match these filters." in filtered
