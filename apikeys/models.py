@@ -335,7 +335,7 @@ class IdleKeyPolicy(models.Model):
     account that ever chose; no row is "off"."""
 
     owner = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idle_key_policy"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idle_policy"
     )
     disable_idle = models.BooleanField(default=False)
     changed_at = models.DateTimeField(default=timezone.now)
@@ -353,14 +353,14 @@ def week_of(moment: datetime) -> date:
 class IdleDigest(models.Model):
     """The weekly idle-key digest sent to ``recipient`` (the keys' manager: the owner,
     or the parent of a sub-account) for ``week``; its row is what makes a second run of
-    the command in the same week send nothing. ``keys`` lists what it named."""
+    the command in the same week send nothing. ``listed`` is the keys it named."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     week = models.DateField()
     sent_at = models.DateTimeField(default=timezone.now)
-    keys = models.JSONField(default=list)
+    listed = models.JSONField(default=list)
 
     class Meta:
         ordering = ["-week", "-id"]
@@ -369,7 +369,7 @@ class IdleDigest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.recipient_id} {self.week}: {len(self.keys)} idle key(s)"
+        return f"{self.recipient_id} {self.week}: {len(self.listed)} idle key(s)"
 
 
 class KeyUsageHour(models.Model):

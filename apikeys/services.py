@@ -753,7 +753,7 @@ def disable_idle_keys(*, now: datetime | None = None) -> int:
     """Disable every idle key of the accounts that asked for it; how many were."""
     now = now or timezone.now()
     doomed = ApiKey.objects.idle(now).filter(
-        user__is_active=True, user__idle_key_policy__disable_idle=True
+        user__is_active=True, user__idle_policy__disable_idle=True
     )
     return sum(_disable_idle(pk=pk, now=now) for pk in doomed.values_list("pk", flat=True))
 
@@ -828,7 +828,7 @@ def _send_digest(*, manager, apikeys: list[ApiKey], now: datetime) -> int:
         }
         for apikey in apikeys
     ]
-    IdleDigest.objects.create(recipient=manager, week=week, sent_at=now, keys=listed)
+    IdleDigest.objects.create(recipient=manager, week=week, sent_at=now, listed=listed)
     rows = [
         {
             "apikey": apikey,

@@ -113,7 +113,7 @@ def test_the_digest_lists_the_accounts_idle_keys_once_per_week(run, trader):
     assert run(NOW + timedelta(days=5)) == (0, 1)  # Monday
     assert len(mail.outbox) == 2
     sent = IdleDigest.objects.filter(recipient=trader).order_by("week")
-    assert [row.keys[0]["api_key"] for row in sent] == [idle.api_key, idle.api_key]
+    assert [row.listed[0]["api_key"] for row in sent] == [idle.api_key, idle.api_key]
 
 
 def test_no_idle_keys_no_digest(run, trader):
