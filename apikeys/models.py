@@ -309,6 +309,11 @@ _CHANGE_LABELS = {
     "ip_whitelist": "Whitelist IP",
     "expires_at": "Expires",
     "keys": "Keys",
+    "reason": "Reason",
+    "last_used": "Last used",
+    "disabled": "Disabled",
+    "how": "How",
+    "disable_idle_keys": "Disable idle keys",
 }
 
 
