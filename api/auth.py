@@ -172,7 +172,7 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
     server_ms = now_ms()
     _check_window(ts, recv_window, server_ms)
     body = _body(request)
-    _check_failure_budget(request, ip)
+    check_failure_budget(request, ip)
 
     # get(), not first(): first() orders by the model's ordering, which costs a sort and
     # its compilation on every request for a column that is unique anyway.
@@ -184,7 +184,10 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
     owner_refused = owner_refusal(account) if apikey else None
     if apikey is None or (owner_refused and owner_refused.code == "invalid_api_key"):
         raise ApiError(
-            401, "invalid_api_key", "This API key does not exist.", headers=_failed(request, ip)
+            401,
+            "invalid_api_key",
+            "This API key does not exist.",
+            headers=count_failure(request, ip),
         )
 
     payload = signature_payload(
@@ -204,7 +207,7 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
                 "api_key as in X-API-KEY, recv_window exactly as in X-API-RECV-WINDOW (empty "
                 "when you send no such header), path and body exactly as sent. The API docs "
                 "have a tool to test a signature.",
-                headers=_failed(request, ip),
+                headers=count_failure(request, ip),
             )
         # Decided before the cache is asked, so that one round trip (api/gate.py) can
         # count an accepted request in the usage figures; refused in the order below.
@@ -223,7 +226,7 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
         if not admission.first_use:
             # A replay spends the address's failure budget, not the key's own limit: a
             # captured request resent in a loop must not lock the key's owner out.
-            _failed(request, ip)
+            count_failure(request, ip)
             raise ApiError(
                 401,
                 "replayed_request",
@@ -242,7 +245,30 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
     )
 
 
-def _check_failure_budget(request, ip: str) -> None:
+@dataclass(frozen=True)
+class FailureBudget:
+    """Failures one client address may have a minute at one door, before it is refused
+    (429) until the minute is over: ``group`` names its counters, ``setting`` its limit."""
+
+    group: str
+    setting: str
+    what: str
+
+    @property
+    def limit(self) -> int:
+        return getattr(settings, self.setting)
+
+
+# The signed API's gate; the secret-scanning partners' door (POST /api/v1/leaks).
+SIGNED_REQUESTS = FailureBudget(
+    gate.FAILURE_GROUP, "API_AUTH_FAILURES_PER_MINUTE_PER_IP", "failed authentications"
+)
+LEAK_REPORTS = FailureBudget(
+    "leak-report-failures", "LEAK_REPORT_FAILURES_PER_MINUTE_PER_IP", "unsigned leak reports"
+)
+
+
+def check_failure_budget(request, ip: str, budget: FailureBudget = SIGNED_REQUESTS) -> None:
     """Refuse, before any database work, an address that keeps failing to authenticate.
 
     API keys are public: without this, anyone could make us look up a key and check a
@@ -250,7 +276,7 @@ def _check_failure_budget(request, ip: str) -> None:
     failures count, per client address (IPv6: per /64), so a flood can't lock a bot out
     elsewhere; bots behind the same address share the budget, as the docs say.
     """
-    usage = _failure_usage(request, ip, increment=False)
+    usage = _failure_usage(request, ip, increment=False, budget=budget)
     if usage is None or usage["count"] < usage["limit"]:
         return
     headers = _rate_headers(usage)
@@ -258,8 +284,7 @@ def _check_failure_budget(request, ip: str) -> None:
     raise ApiError(
         429,
         "rate_limited",
-        "Too many failed authentications from this address; retry after "
-        f"{headers['Retry-After']} s.",
+        f"Too many {budget.what} from this address; retry after {headers['Retry-After']} s.",
         headers=headers,
     )
 
@@ -270,20 +295,21 @@ def address_rate_headers(request) -> dict:
     return _rate_headers(_failure_usage(request, client_ip(request), increment=False))
 
 
-def _failed(request, ip: str) -> dict:
+def count_failure(request, ip: str, budget: FailureBudget = SIGNED_REQUESTS) -> dict:
     """Count a failed authentication against the address; its budget's headers."""
-    return _rate_headers(_failure_usage(request, ip, increment=True))
+    return _rate_headers(_failure_usage(request, ip, increment=True, budget=budget))
 
 
-def _failure_usage(request, ip: str, *, increment: bool) -> dict | None:
+def _failure_usage(
+    request, ip: str, *, increment: bool, budget: FailureBudget = SIGNED_REQUESTS
+) -> dict | None:
     if not increment:
-        limit = settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP
-        return gate.peek_usage(gate.FAILURE_GROUP, address_group(ip), limit)
+        return gate.peek_usage(budget.group, address_group(ip), budget.limit)
     return get_usage(
         request,
-        group=gate.FAILURE_GROUP,
+        group=budget.group,
         key=lambda _group, _request: address_group(ip),
-        rate=(settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP, 60),
+        rate=(budget.limit, 60),
         increment=increment,
     )
 

@@ -512,6 +512,11 @@ def _paths() -> dict:
                     "200": _ok("Each token, labelled.", "LeakLabels", signed=False),
                     "400": _error(400, "Oversized, not JSON, or not an array of findings."),
                     "401": _error(401, "Unsigned, or the signature does not verify."),
+                    "429": _error(
+                        429,
+                        "Too many unsigned, wrongly signed or oversized reports from this "
+                        "address this minute (LEAK_REPORT_FAILURES_PER_MINUTE_PER_IP).",
+                    ),
                 },
             }
         },

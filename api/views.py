@@ -26,6 +26,7 @@ from api import auth
 from api.auth import api_key_required
 from api.errors import ApiError, error_response, invalid_request
 from apikeys.services import revoke_leaked_secret
+from core.net import client_ip
 
 from . import docs as api_docs
 from . import leaks, openapi, services, validation
@@ -102,25 +103,15 @@ def _withdrawal_json(withdrawal: Withdrawal) -> dict:
 @query_params()
 def leak_report(request):
     """A secret scanner's report of leaked secrets (api/leaks.py): each of ours is
-    disabled at once. Signed by the scanner's ECDSA key, not by an API key."""
-    key_id = request.headers.get(leaks.HEADER_KEY_ID, "").strip()
-    signature = request.headers.get(leaks.HEADER_SIGNATURE, "").strip()
-    if not key_id or not signature:
-        return error_response(
-            401,
-            "missing_credentials",
-            f"Missing header(s): {leaks.HEADER_KEY_ID}, {leaks.HEADER_SIGNATURE}.",
-        )
+    disabled at once. Signed by the scanner's ECDSA key, not by an API key.
+
+    Unsigned, wrongly signed and oversized reports spend the address's leak-report
+    failure budget (the gate's budget, with its own limit): past it, a 429 before the
+    body is read or a signature checked."""
+    ip = client_ip(request)
     try:
-        body = leaks.report_body(request)
-    except ApiError as refusal:
-        return refusal.response()
-    if not leaks.is_signed(body, key_id, signature):
-        return error_response(
-            401, "invalid_signature", "The report's signature does not verify with that key."
-        )
-    try:
-        report = leaks.parse_report(body)
+        auth.check_failure_budget(request, ip, auth.LEAK_REPORTS)
+        report = _signed_leak_report(request, ip)
     except ApiError as refusal:
         return refusal.response()
     answer = [
@@ -136,6 +127,32 @@ def leak_report(request):
         for finding in report
     ]
     return JsonResponse(answer, safe=False, headers={"Cache-Control": "no-store"})
+
+
+def _signed_leak_report(request, ip: str) -> list[dict]:
+    key_id = request.headers.get(leaks.HEADER_KEY_ID, "").strip()
+    signature = request.headers.get(leaks.HEADER_SIGNATURE, "").strip()
+    if not key_id or not signature:
+        raise ApiError(
+            401,
+            "missing_credentials",
+            f"Missing header(s): {leaks.HEADER_KEY_ID}, {leaks.HEADER_SIGNATURE}.",
+            headers=auth.count_failure(request, ip, auth.LEAK_REPORTS),
+        )
+    try:
+        body = leaks.report_body(request)
+    except ApiError as refusal:
+        refusal.headers = {**auth.count_failure(request, ip, auth.LEAK_REPORTS), **refusal.headers}
+        raise
+    if not leaks.is_signed(body, key_id, signature):
+        raise ApiError(
+            401,
+            "invalid_signature",
+            "The report's signature does not verify with that key.",
+            headers=auth.count_failure(request, ip, auth.LEAK_REPORTS),
+        )
+    # Signed: a malformed report is the partner's bug, not an attack; it costs nothing.
+    return leaks.parse_report(body)
 
 
 @api_methods("GET")

@@ -196,6 +196,10 @@ class RollSecretForm(TwoFactorForm):
         super().__init__(*args, user=actor, **kwargs)
         if apikey.key_type != ApiKey.KeyType.ED25519:
             del self.fields["public_key"]
+        if apikey.disabled_reason == ApiKey.DisabledReason.LEAKED:
+            # The leaked secret must stop at once (the service enforces it too).
+            self.fields["grace"].choices = Grace.CHOICES[:1]
+            self.fields["grace"].initial = Grace.NONE
 
     def clean_public_key(self):
         text = self.cleaned_data.get("public_key", "").strip()
@@ -237,6 +241,18 @@ class ConfirmForm(TwoFactorForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, user=actor, **kwargs)
+
+
+class IdlePolicyForm(TwoFactorForm):
+    """The account's "Disable keys idle for N days": the state asked for, with a code."""
+
+    disable_idle = forms.BooleanField(required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, user=actor, **kwargs)
+        self.fields[
+            "disable_idle"
+        ].label = f"Disable keys idle for {settings.APIKEY_IDLE_DAYS} days"
 
 
 class WhitelistUsedIpForm(TwoFactorForm):

@@ -1,7 +1,9 @@
 import uuid
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.net import valid_ip_or_none
@@ -10,10 +12,25 @@ from . import keys
 from .whitelist import IpWhitelist, display_block
 
 
+def idle_cutoff(now: datetime) -> datetime:
+    """A key last used (or, never used, created) at or before this moment is idle."""
+    return now - timedelta(days=settings.APIKEY_IDLE_DAYS)
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The keys ``user`` manages: its own and those of its active sub-accounts."""
         return self.filter(models.Q(user=user) | models.Q(user__in=user.active_subaccounts()))
+
+    def idle(self, now: datetime):
+        """Keys that still work but nobody has used for APIKEY_IDLE_DAYS (``is_idle``):
+        neither disabled nor expired, last used (never used: created) at or before the
+        cutoff."""
+        return self.annotate(_idle_since=Coalesce("last_used_at", "created_at")).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now),
+            disabled_at__isnull=True,
+            _idle_since__lte=idle_cutoff(now),
+        )
 
 
 class ApiKey(models.Model):
@@ -91,7 +108,8 @@ class ApiKey(models.Model):
     )
 
     class DisabledReason:
-        LEAKED = "leaked"
+        LEAKED = "leaked"  # a secret scanner found the secret: only a roll brings it back
+        IDLE = "idle"  # unused for APIKEY_IDLE_DAYS, its account asked: "Enable" brings it back
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -135,6 +153,18 @@ class ApiKey(models.Model):
         if self.expires_at is None:
             return None
         return max(0, (self.expires_at - timezone.now()).days)
+
+    def is_idle(self, now: datetime | None = None) -> bool:
+        """Works, but unused for APIKEY_IDLE_DAYS (``ApiKeyQuerySet.idle`` in SQL)."""
+        now = now or timezone.now()
+        if self.disabled_at is not None or self.is_expired(now):
+            return False
+        return (self.last_used_at or self.created_at) <= idle_cutoff(now)
+
+    @property
+    def idle_days(self) -> int:
+        """Whole days since the key was last used (never used: since it was created)."""
+        return (timezone.now() - (self.last_used_at or self.created_at)).days
 
     @property
     def disabled_event(self):
@@ -199,6 +229,8 @@ class AuditEvent(models.Model):
         ROLLED = "rolled", "Secret rolled"
         DISABLED = "disabled", "Disabled"
         GRACE_ENDED = "grace_ended", "Old secret ended"
+        ENABLED = "enabled", "Enabled"
+        IDLE_SETTING = "idle_setting", "Idle keys setting"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="audit_events"
@@ -279,6 +311,11 @@ _CHANGE_LABELS = {
     "ip_whitelist": "Whitelist IP",
     "expires_at": "Expires",
     "keys": "Keys",
+    "reason": "Reason",
+    "last_used": "Last used",
+    "disabled": "Disabled",
+    "how": "How",
+    "disable_idle_keys": "Disable idle keys",
 }
 
 
@@ -297,6 +334,49 @@ def _shown(name: str, value) -> str:
     if name == "keys":
         return ", ".join(key.get("alias", "?") for key in value) or "none"
     return str(value)
+
+
+class IdleKeyPolicy(models.Model):
+    """An account's choice about its idle keys: with ``disable_idle`` on, the weekly
+    ``idle_keys`` command disables its keys unused for APIKEY_IDLE_DAYS. One row per
+    account that ever chose; no row is "off"."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idle_policy"
+    )
+    disable_idle = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.owner_id}: disable idle keys {'on' if self.disable_idle else 'off'}"
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday (UTC) of ``moment``'s ISO week: the digest is sent once per such week."""
+    day = moment.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+class IdleDigest(models.Model):
+    """The weekly idle-key digest sent to ``recipient`` (the keys' manager: the owner,
+    or the parent of a sub-account) for ``week``; its row is what makes a second run of
+    the command in the same week send nothing. ``listed`` is the keys it named."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    week = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    listed = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-week", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "week"], name="one_idle_digest_a_week"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient_id} {self.week}: {len(self.listed)} idle key(s)"
 
 
 class KeyUsageHour(models.Model):

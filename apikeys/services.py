@@ -24,7 +24,7 @@ from accounts.securitylock import withdraw_key_refusal
 from reviews.services import frozen_refusal
 
 from . import keys
-from .models import ApiKey, AuditEvent
+from .models import ApiKey, AuditEvent, IdleDigest, IdleKeyPolicy, week_of
 from .whitelist import IpWhitelist
 
 WITHDRAW_NEEDS_WHITELIST = (
@@ -382,9 +382,11 @@ def roll_secret(
     keeps the private key), else a pair is generated and its private half shown once.
     """
     now = now or timezone.now()
-    length = Grace.LENGTHS[grace]
     _lock_owner(owner)
     apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    leaked = apikey.disabled_reason == ApiKey.DisabledReason.LEAKED
+    # A leaked secret must never work again, not even for a grace period.
+    length = timedelta(0) if leaked else Grace.LENGTHS[grace]
     secret = ""
     if apikey.key_type == ApiKey.KeyType.ED25519:
         apikey.previous_public_key = apikey.public_key
@@ -416,6 +418,10 @@ def roll_secret(
             "old_secret_valid_until": {"before": None, "after": _iso(apikey.previous_valid_until)}
         },
     )
+    if leaked:
+        # The leaked secret is gone: the key works again, with the new one only.
+        why = "secret rolled after a leak"
+        _enable(apikey, owner=owner, actor=actor, ip=ip, now=now, why=why)
     _notify(owner, actor, "apikeys/email/key_rolled.txt", apikey=apikey, ip=ip, now=now)
     return NewKey(apikey=apikey, secret=secret)
 
@@ -658,6 +664,185 @@ def revoke_leaked_secret(*, token: str, url: str = "", source: str = "", now=Non
         now=now,
     )
     return True
+
+
+# --- Disabled keys: enabling again --------------------------------------------------
+
+LEAKED_NEEDS_ROLL = (
+    "This key's secret was found in public, so it can't simply be enabled again: "
+    "whoever found it could use it. Roll the secret (the old one stops at once) and the "
+    "key works again with the new one; or delete it."
+)
+
+
+@transaction.atomic
+def enable_key(*, owner, actor, apikey: ApiKey, ip=None, now=None) -> bool:
+    """Let a disabled key authenticate again ("Enable"); False when it was not disabled.
+
+    A key disabled because its secret leaked is refused (KeyRefused): the secret is
+    public, so only a roll (``roll_secret``, which then enables it) brings the key back.
+    """
+    now = now or timezone.now()
+    _lock_owner(owner)
+    apikey = ApiKey.objects.get(pk=apikey.pk, user=owner)
+    if apikey.disabled_at is None:
+        return False
+    if apikey.disabled_reason == ApiKey.DisabledReason.LEAKED:
+        raise KeyRefused(LEAKED_NEEDS_ROLL)
+    _enable(apikey, owner=owner, actor=actor, ip=ip, now=now)
+    _notify(owner, actor, "apikeys/email/key_enabled.txt", apikey=apikey, ip=ip, now=now)
+    return True
+
+
+def _enable(apikey: ApiKey, *, owner, actor, ip, now, why: str = "") -> None:
+    before = apikey.disabled_reason or "disabled"
+    apikey.disabled_at = None
+    apikey.disabled_reason = ""
+    apikey.save()
+    changes = {"disabled": {"before": before, "after": None}}
+    if why:
+        changes["how"] = {"before": None, "after": why}
+    AuditEvent.record(
+        AuditEvent.Action.ENABLED,
+        owner=owner,
+        actor=actor,
+        apikey=apikey,
+        ip=ip,
+        now=now,
+        changes=changes,
+    )
+
+
+# --- Idle keys -----------------------------------------------------------------------
+
+
+def disables_idle_keys(owner) -> bool:
+    """Whether ``owner`` turned on "Disable keys idle for APIKEY_IDLE_DAYS days"."""
+    return IdleKeyPolicy.objects.filter(owner=owner, disable_idle=True).exists()
+
+
+@transaction.atomic
+def set_idle_policy(*, owner, actor, disable_idle: bool, ip=None, now=None) -> bool:
+    """Turn the account's "disable idle keys" on or off (the state asked for, never a
+    toggle: a double submit changes nothing). True when it changed; audited."""
+    now = now or timezone.now()
+    _lock_owner(owner)
+    policy, _ = IdleKeyPolicy.objects.get_or_create(owner=owner)
+    if policy.disable_idle == disable_idle:
+        return False
+    policy.disable_idle = disable_idle
+    policy.changed_at = now
+    policy.save()
+    label = {True: "On", False: "Off"}
+    AuditEvent.record(
+        AuditEvent.Action.IDLE_SETTING,
+        owner=owner,
+        actor=actor,
+        ip=ip,
+        now=now,
+        changes={
+            "disable_idle_keys": {"before": label[not disable_idle], "after": label[disable_idle]}
+        },
+    )
+    return True
+
+
+def disable_idle_keys(*, now: datetime | None = None) -> int:
+    """Disable every idle key of the accounts that asked for it; how many were."""
+    now = now or timezone.now()
+    doomed = ApiKey.objects.idle(now).filter(
+        user__is_active=True, user__idle_policy__disable_idle=True
+    )
+    return sum(_disable_idle(pk=pk, now=now) for pk in doomed.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def _disable_idle(*, pk: int, now: datetime) -> int:
+    owner = ApiKey.objects.select_related("user").get(pk=pk).user
+    _lock_owner(owner)
+    # Asked again under the lock: a request or "Enable" may have come in meanwhile.
+    apikey = ApiKey.objects.idle(now).filter(pk=pk).first()
+    if apikey is None or not disables_idle_keys(owner):
+        return 0
+    apikey.disabled_at = now
+    apikey.disabled_reason = ApiKey.DisabledReason.IDLE
+    apikey.save()
+    last_used = _iso(apikey.last_used_at) or "never"
+    AuditEvent.record(
+        AuditEvent.Action.DISABLED,
+        owner=owner,
+        apikey=apikey,
+        now=now,
+        changes={
+            "reason": {"before": None, "after": f"idle for {settings.APIKEY_IDLE_DAYS} days"},
+            "last_used": {"before": None, "after": last_used},
+        },
+    )
+    _notify(
+        owner,
+        None,
+        "apikeys/email/key_disabled_idle.txt",
+        apikey=apikey,
+        days=settings.APIKEY_IDLE_DAYS,
+        link=settings.PORTAL_URL.rstrip("/") + _key_path(apikey),
+        now=now,
+    )
+    return 1
+
+
+def send_idle_digests(*, now: datetime | None = None) -> int:
+    """E-mail each account the week's list of its idle keys and its sub-accounts' (a
+    sub-account's go to its parent); at most one digest per account and ISO week, however
+    often this runs. Returns how many were sent."""
+    now = now or timezone.now()
+    idle = (
+        ApiKey.objects.idle(now)
+        .filter(user__is_active=True)
+        .select_related("user", "user__parent", "user__subaccount")
+        .order_by("user_id", "created_at", "id")
+    )
+    by_manager: dict = {}
+    for apikey in idle:
+        manager = apikey.user.parent if apikey.user.is_subaccount else apikey.user
+        if manager.is_active:
+            by_manager.setdefault(manager.pk, (manager, []))[1].append(apikey)
+    return sum(
+        _send_digest(manager=manager, apikeys=apikeys, now=now)
+        for manager, apikeys in by_manager.values()
+    )
+
+
+@transaction.atomic
+def _send_digest(*, manager, apikeys: list[ApiKey], now: datetime) -> int:
+    _lock_owner(manager)
+    week = week_of(now)
+    if IdleDigest.objects.filter(recipient=manager, week=week).exists():
+        return 0
+    listed = [
+        {
+            **_key_label(apikey),
+            "owner": apikey.user.username,
+            "last_used": _iso(apikey.last_used_at),
+        }
+        for apikey in apikeys
+    ]
+    IdleDigest.objects.create(recipient=manager, week=week, sent_at=now, listed=listed)
+    rows = [
+        {
+            "apikey": apikey,
+            "link": settings.PORTAL_URL.rstrip("/") + _key_path(apikey),
+        }
+        for apikey in apikeys
+    ]
+    _notify(
+        manager,
+        None,
+        "apikeys/email/idle_digest.txt",
+        rows=rows,
+        days=settings.APIKEY_IDLE_DAYS,
+        now=now,
+    )
+    return 1
 
 
 # --- Helpers -----------------------------------------------------------------------

@@ -35,13 +35,14 @@ from .forms import (
     ConfirmForm,
     CreateApiKeyForm,
     ExtendKeyForm,
+    IdlePolicyForm,
     ModifyApiKeyForm,
     RollSecretForm,
     WhitelistUsedIpForm,
 )
 from .models import ApiKey, AuditEvent
 from .usage import key_usage
-from .whitelist import WhitelistError
+from .whitelist import IpWhitelist, WhitelistError
 
 SECRET_TO_SHOW = "apikeys_secret_to_show"
 # The secret waits (encrypted) in the session for the page that shows it, no longer.
@@ -116,8 +117,30 @@ def keys_page(request, *, owner, urls: KeyUrls):
         "events": AuditEvent.objects.filter(owner=owner)
         .exclude(action=AuditEvent.Action.AUTH_FAILED)
         .select_related("actor")[:RECENT_ACTIVITY],
+        "disables_idle": services.disables_idle_keys(owner),
     }
     return render(request, "apikeys/index.html", ctx)
+
+
+def idle_policy_page(request, *, owner, urls: KeyUrls):
+    """The account's "Disable keys idle for N days", turned on or off with a code."""
+    current = services.disables_idle_keys(owner)
+    form = IdlePolicyForm(
+        request.POST or None, actor=request.user, initial={"disable_idle": current}
+    )
+    if request.method == "POST" and form.is_valid():
+        wanted = form.cleaned_data["disable_idle"]
+        changed = services.set_idle_policy(
+            owner=owner, actor=request.user, disable_idle=wanted, ip=client_ip(request)
+        )
+        state = "on" if wanted else "off"
+        if changed:
+            messages.success(request, f"Disabling idle keys is now {state}.")
+        else:
+            messages.info(request, f"Disabling idle keys was already {state}.")
+        return redirect(urls.url("index"))
+    ctx = {"form": form, "owner": owner, "urls": urls, "current": current, **_limits()}
+    return render(request, "apikeys/idle_policy.html", ctx)
 
 
 def new_key_page(request, *, owner, urls: KeyUrls):
@@ -148,8 +171,27 @@ def new_key_page(request, *, owner, urls: KeyUrls):
             for warning in form.whitelist_warnings:
                 messages.warning(request, warning)
             return redirect(urls.url("secret", new_key.apikey))
-    ctx = {"form": form, "owner": owner, "urls": urls, "creating": True, **_limits()}
+    ctx = {
+        "form": form,
+        "owner": owner,
+        "urls": urls,
+        "creating": True,
+        **_limits(),
+        **your_ip(request),
+    }
     return render(request, "apikeys/key_form.html", ctx)
+
+
+def your_ip(request) -> dict:
+    """ "Your IP" beside the whitelist field: the address we see for this browser (through
+    our proxies, core.net.client_ip) and the whitelist's own warnings about it (loopback,
+    private)."""
+    ip = client_ip(request)
+    try:
+        warnings = IpWhitelist.parse(ip).warnings if ip else ()
+    except WhitelistError:
+        ip, warnings = "", ()
+    return {"your_ip": ip, "your_ip_warnings": warnings}
 
 
 # Hides the locals of this page and of everything it calls (the template's context
@@ -214,6 +256,7 @@ def key_detail_page(request, *, owner, urls: KeyUrls, key_code):
         "urls": urls,
         "events": apikey.events.select_related("actor")[:KEY_TRAIL],
         "usage": key_usage(apikey),
+        **_limits(),
     }
     return render(request, "apikeys/detail.html", ctx)
 
@@ -249,6 +292,7 @@ def modify_key_page(request, *, owner, urls: KeyUrls, key_code):
         "urls": urls,
         "creating": False,
         **_limits(),
+        **your_ip(request),
     }
     return render(request, "apikeys/key_form.html", ctx)
 
@@ -295,6 +339,38 @@ def extend_key_page(request, *, owner, urls: KeyUrls, key_code):
             return redirect(urls.url("detail", apikey))
     ctx = {"form": form, "apikey": apikey, "owner": owner, "urls": urls, **_limits()}
     return render(request, "apikeys/extend.html", ctx)
+
+
+def enable_key_page(request, *, owner, urls: KeyUrls, key_code):
+    """ "Enable": a disabled key works again, confirmed with a code. A key whose secret
+    leaked is not enabled: the page says to roll its secret instead."""
+    apikey = get_key_or_404(owner, key_code)
+    if apikey.disabled_at is None:
+        messages.info(request, f"“{apikey.alias}” is not disabled.")
+        return redirect(urls.url("detail", apikey))
+    leaked = apikey.disabled_reason == ApiKey.DisabledReason.LEAKED
+    form = ConfirmForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and not leaked and form.is_valid():
+        try:
+            services.enable_key(
+                owner=owner, actor=request.user, apikey=apikey, ip=client_ip(request)
+            )
+        except services.KeyRefused as refused:
+            form.add_error(None, str(refused))
+        except ApiKey.DoesNotExist:
+            raise Http404 from None
+        else:
+            messages.success(request, f"“{apikey.alias}” is enabled: it works again.")
+            return redirect(urls.url("detail", apikey))
+    ctx = {
+        "form": form,
+        "apikey": apikey,
+        "owner": owner,
+        "urls": urls,
+        "leaked": leaked,
+        "leaked_needs_roll": services.LEAKED_NEEDS_ROLL,
+    }
+    return render(request, "apikeys/enable.html", ctx)
 
 
 def end_grace_page(request, *, owner, urls: KeyUrls, key_code):
@@ -359,6 +435,7 @@ def _limits() -> dict:
         "limit": settings.APIKEY_MAX_PER_ACCOUNT,
         "expiry_days": settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS,
         "max_expiry_days": settings.APIKEY_MAX_EXPIRY_DAYS,
+        "idle_days": settings.APIKEY_IDLE_DAYS,
     }
 
 
@@ -407,6 +484,7 @@ def _action(view):
 KEY_PAGES = (
     ("", "index", keys_page, _read),
     ("keys/new/", "new", new_key_page, code_confirmed),
+    ("idle-keys/", "idle_keys", idle_policy_page, code_confirmed),
     ("keys/delete-all/", "delete_all", delete_all_page, code_confirmed),
     ("keys/<uuid:key_code>/", "detail", key_detail_page, _read),
     ("keys/<uuid:key_code>/secret/", "secret", secret_page, code_confirmed),
@@ -414,6 +492,7 @@ KEY_PAGES = (
     ("keys/<uuid:key_code>/delete/", "delete", delete_key_page, code_confirmed),
     ("keys/<uuid:key_code>/roll/", "roll", roll_secret_page, code_confirmed),
     ("keys/<uuid:key_code>/extend/", "extend", extend_key_page, code_confirmed),
+    ("keys/<uuid:key_code>/enable/", "enable", enable_key_page, code_confirmed),
     ("keys/<uuid:key_code>/end-grace/", "end_grace", end_grace_page, _action),
     (
         "keys/<uuid:key_code>/whitelist-used-ip/",

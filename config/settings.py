@@ -305,6 +305,9 @@ REVIEW_HOLIDAYS = env_list("REVIEW_HOLIDAYS", "")
 # --- API keys --------------------------------------------------------------
 APIKEY_MAX_PER_ACCOUNT = env_int("APIKEY_MAX_PER_ACCOUNT", 10)
 APIKEY_UNRESTRICTED_EXPIRY_DAYS = env_int("APIKEY_UNRESTRICTED_EXPIRY_DAYS", 90)
+# A key unused this long is "idle": flagged, listed in the weekly digest, and disabled
+# where its account turned that on (manage.py idle_keys).
+APIKEY_IDLE_DAYS = env_int("APIKEY_IDLE_DAYS", 90)
 # The portal's address as people reach it, for links in e-mails sent by commands.
 PORTAL_URL = env_str("PORTAL_URL", "http://localhost:8000")
 # Passkeys (django-otp-webauthn), a second factor beside the authenticator app. A passkey
@@ -356,6 +359,9 @@ API_MAX_CLOCK_AHEAD_MS = 1000
 # Unknown keys and bad signatures each cost a lookup: an address (IPv6: a /64) gets this
 # many a minute.
 API_AUTH_FAILURES_PER_MINUTE_PER_IP = env_int("API_AUTH_FAILURES_PER_MINUTE_PER_IP", 300)
+# Unsigned or wrongly signed leak reports (POST /api/v1/leaks) one address may send a
+# minute; a scanner signs every report, so a few failures are already suspicious.
+LEAK_REPORT_FAILURES_PER_MINUTE_PER_IP = env_int("LEAK_REPORT_FAILURES_PER_MINUTE_PER_IP", 10)
 
 # --- Sub-accounts ----------------------------------------------------------
 SUBACCOUNTS_MAX_PER_PARENT = env_int("SUBACCOUNTS_MAX_PER_PARENT", 20)

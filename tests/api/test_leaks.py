@@ -14,7 +14,7 @@ from api import leaks
 from apikeys import keys, services
 from apikeys.models import ApiKey, AuditEvent
 from tests.factories import ApiKeyFactory
-from tests.helpers import error_code
+from tests.helpers import SignedApi, error_code
 
 KEY_ID = "bd4ae1b6c3a9f6dca8b9b5a0d6b52c8d1b7a0f3e"
 URL = "https://github.com/someone/bot/blob/abc123/config.py"
@@ -228,3 +228,79 @@ def test_the_owner_pages_say_the_key_is_disabled_and_why(client, scanner, owner,
     assert "Disabled" in detail and "found in public" in detail and URL in detail
     listing = owner_client.get(reverse("apikeys:index")).content.decode()
     assert 'data-testid="disabled"' in listing
+
+
+# --- The per-address failure budget ----------------------------------------------------
+
+
+@pytest.fixture
+def ratelimit_clock(monkeypatch):
+    """Move the clock the failure budget reads (django-ratelimit's windows), in seconds."""
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    clock = SimpleNamespace(now=1_767_225_600.0)
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: clock.now))
+    return clock
+
+
+def unsigned(client, body=b"[]", ip="198.51.100.9"):
+    return client.post("/api/v1/leaks", body, content_type="application/json", REMOTE_ADDR=ip)
+
+
+def test_an_address_sending_unsigned_reports_is_refused_for_the_rest_of_the_minute(
+    client, scanner, leaked, settings, ratelimit_clock, django_assert_num_queries
+):
+    settings.LEAK_REPORT_FAILURES_PER_MINUTE_PER_IP = 3
+    for _ in range(2):
+        assert unsigned(client).status_code == 401
+    forged = client.post(
+        "/api/v1/leaks",
+        b"[]",
+        content_type="application/json",
+        REMOTE_ADDR="198.51.100.9",
+        headers={leaks.HEADER_KEY_ID: KEY_ID, leaks.HEADER_SIGNATURE: sign(scanner, b"{}")},
+    )
+    assert (forged.status_code, forged["X-RateLimit-Remaining"]) == (401, "0")
+    # Even a good report from there waits: refused before its body or signature is read.
+    body = json.dumps([finding(leaked.plain_secret)]).encode()
+    headers = {leaks.HEADER_KEY_ID: KEY_ID, leaks.HEADER_SIGNATURE: sign(scanner, body)}
+    with django_assert_num_queries(0):
+        refused = client.post(
+            "/api/v1/leaks", body, content_type="application/json",
+            REMOTE_ADDR="198.51.100.9", headers=headers,
+        )  # fmt: skip
+    assert (refused.status_code, error_code(refused)) == (429, "rate_limited")
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert nothing_changed(leaked)
+    # Another address is not affected; a minute later this one may report again.
+    other = client.post(
+        "/api/v1/leaks", body, content_type="application/json",
+        REMOTE_ADDR="203.0.113.50", headers=headers,
+    )  # fmt: skip
+    assert other.status_code == 200
+    ratelimit_clock.now += 61
+    assert unsigned(client).status_code == 401
+
+
+def test_signed_reports_do_not_spend_the_budget(db, client, scanner, settings):
+    settings.LEAK_REPORT_FAILURES_PER_MINUTE_PER_IP = 2
+    for _ in range(4):
+        token = keys.new_hmac_secret()
+        assert report(client, scanner, [finding(token)]).status_code == 200
+    # A signed but malformed report is the partner's bug, not a guess: it costs nothing.
+    for _ in range(3):
+        assert report(client, scanner, None, raw=b"{}").status_code == 400
+    assert report(client, scanner, [finding(keys.new_hmac_secret())]).status_code == 200
+
+
+def test_leak_report_failures_and_signed_api_failures_are_separate_budgets(
+    db, client, scanner, settings
+):
+    settings.LEAK_REPORT_FAILURES_PER_MINUTE_PER_IP = 1
+    settings.API_AUTH_FAILURES_PER_MINUTE_PER_IP = 100
+    unsigned(client, ip="127.0.0.1")
+    assert unsigned(client, ip="127.0.0.1").status_code == 429
+    api_key = ApiKeyFactory()
+    assert SignedApi(client).get(api_key, "/api/v1/key", remote_addr="127.0.0.1").status_code == 200

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import Asset, WithdrawalAddress
 from api.models import Order
@@ -71,9 +72,19 @@ def world(owner, outsider):
         no2fa=UserFactory(username="plain"),
         superuser=with_2fa(UserFactory(username="root", is_staff=True, is_superuser=True)),
         hmac_key=hmac_key,
-        ed_key=ApiKeyFactory(user=owner, alias="ed-bot", ed25519=True),
+        # Disabled as idle: its "Enable" page shows the form (apikeys:enable uses it).
+        ed_key=ApiKeyFactory(
+            user=owner,
+            alias="ed-bot",
+            ed25519=True,
+            disabled_at=timezone.now(),
+            disabled_reason="idle",
+        ),
         sub=sub,
-        sub_key=ApiKeyFactory(user=sub, alias="desk-bot"),
+        # Disabled as idle, so that its "Enable" form is on a page (hostile forms find it).
+        sub_key=ApiKeyFactory(
+            user=sub, alias="desk-bot", disabled_at=timezone.now(), disabled_reason="idle"
+        ),
         rival_sub=rival_sub,
         rival_sub_key=ApiKeyFactory(user=rival_sub, alias="rival-bot"),
         address=WithdrawalAddress.objects.create(

@@ -46,6 +46,8 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # then the matrix's form-encoded POST is no JSON (400) for those who may (the ceremonies
 # themselves: tests/accounts/test_passkeys.py). Its words (jsi18n) are public.
 # end_grace ("End now"): no code either, it only stops an old secret sooner.
+# enable: the keys it is asked about are disabled as idle in the test world, so their
+# pages show the form (200: no code, nothing enabled).
 # The admin: non-staff are sent to its login; admin/logout/ sends them to /admin/.
 # approve: the superuser's POST approves the pending application (by design, no code:
 # the admin session is 2FA-verified).
@@ -127,6 +129,8 @@ apikeys:new                             GET    login  setup  code   200    302  
                                         POST   login  setup  code   200    302    200    302
 apikeys:delete_all                      GET    login  setup  code   200    302    302    302
                                         POST   login  setup  code   200    302    302    302
+apikeys:idle_keys                       GET    login  setup  code   200    200    200    200
+                                        POST   login  setup  code   200    200    200    200
 apikeys:detail                          GET    login  404    code   200    404    404    404
                                         POST   405    405    code   405    405    405    405
 apikeys:secret                          GET    login  setup  code   302    404    404    404
@@ -138,6 +142,8 @@ apikeys:delete                          GET    login  setup  code   200    404  
 apikeys:roll                            GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 apikeys:extend                          GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+apikeys:enable                          GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 apikeys:end_grace                       GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404
@@ -163,6 +169,8 @@ subaccounts:apikey_new                  GET    login  setup  code   200    404  
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_delete_all           GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
+subaccounts:apikey_idle_keys            GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
 subaccounts:apikey_detail               GET    login  setup  code   200    404    404    404
                                         POST   405    405    code   405    405    405    405
 subaccounts:apikey_secret               GET    login  setup  code   302    404    404    404
@@ -174,6 +182,8 @@ subaccounts:apikey_delete               GET    login  setup  code   200    404  
 subaccounts:apikey_roll                 GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_extend               GET    login  setup  code   200    404    404    404
+                                        POST   login  setup  code   200    404    404    404
+subaccounts:apikey_enable               GET    login  setup  code   200    404    404    404
                                         POST   login  setup  code   200    404    404    404
 subaccounts:apikey_end_grace            GET    405    405    code   405    405    405    405
                                         POST   login  setup  code   302    404    404    404

@@ -78,7 +78,7 @@ def _kwargs(key: str, world) -> dict:
     if key.startswith("subaccounts:apikey_"):
         return (
             sub
-            if key.endswith(("_index", "_new", "_delete_all"))
+            if key.endswith(("_index", "_new", "_delete_all", "_idle_keys"))
             else {
                 **sub,
                 "key_code": world.sub_key.code,
@@ -102,6 +102,8 @@ def _kwargs(key: str, world) -> dict:
         "apikeys:end_grace",
     }:
         return own_key
+    if key == "apikeys:enable":
+        return {"key_code": world.ed_key.code}  # disabled in the test world
     if key == "api:order":
         return {"order_id": world.order.code}
     if key == "otpadmin:app_list":
