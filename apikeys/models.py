@@ -2,8 +2,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
+from core import authstamp
 from core.net import valid_ip_or_none
 
 from . import keys
@@ -14,6 +17,14 @@ class ApiKeyQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The keys ``user`` manages: its own and those of its active sub-accounts."""
         return self.filter(models.Q(user=user) | models.Q(user__in=user.active_subaccounts()))
+
+    # Bulk updates bump the owners' stamps too (core/authstamp.py): the usage flush's
+    # update of last_used_at doesn't, a change the gate reads does. (Deletes bump in
+    # the post_delete receiver below, which sees cascades and bulk deletes as well.)
+    def update(self, **kwargs):
+        if any(name.removesuffix("_id") in ApiKey.AUTH_FIELDS for name in kwargs):
+            authstamp.bump(*self.values_list("user_id", flat=True).distinct())
+        return super().update(**kwargs)
 
 
 class ApiKey(models.Model):
@@ -88,6 +99,7 @@ class ApiKey(models.Model):
         "ip_whitelist",
         "expires_at",
         "disabled_at",
+        "user",
     )
 
     class DisabledReason:
@@ -101,6 +113,14 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.alias} ({self.api_key[:12]}…)"
+
+    def save(self, *args, **kwargs):
+        # Every path that disables, rolls, modifies or extends a key saves it here (the
+        # services, the admin, a future idle auto-disable): the owner's stamp moves.
+        changes_auth = not self._state.adding and authstamp.touches(kwargs, self.AUTH_FIELDS)
+        super().save(*args, **kwargs)
+        if changes_auth:
+            authstamp.bump(self.user_id)
 
     @property
     def permissions(self) -> list[str]:
@@ -337,3 +357,9 @@ class KeyIpAddress(models.Model):
 
     def __str__(self):
         return f"{self.ip} (last {self.last_seen:%Y-%m-%d %H:%M})"
+
+
+@receiver(post_delete, sender=ApiKey)
+def _key_deleted(sender, instance, **kwargs):
+    # Any delete: Model.delete, QuerySet.delete, the admin's, a cascade from the owner.
+    authstamp.bump(instance.user_id)
