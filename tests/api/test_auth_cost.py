@@ -91,15 +91,32 @@ def test_a_signed_request_builds_no_redis_client(api, redis_calls):
 
 @redis_only
 @pytest.mark.parametrize("ed25519", [False, True], ids=["hmac", "ed25519"])
-def test_a_signed_request_costs_at_most_two_redis_round_trips(api, redis_calls, ed25519):
-    # The failure budget before the database; replay guard, rate limit and usage after
-    # the signature, in one script.
-    key = ApiKeyFactory(ed25519=ed25519)
+def test_a_signed_request_costs_at_most_two_redis_round_trips_and_no_query(
+    api, redis_calls, ed25519, django_assert_num_queries
+):
+    # The failure budget with the account stamps before the database; replay guard,
+    # rate limit and usage after the signature, in one script. The key's row is
+    # remembered from the first request.
+    key = ApiKeyFactory(ed25519=ed25519, user=SubaccountFactory())
     api.get(key, "/api/v1/key")
     for _ in range(3):
         redis_calls["round_trips"] = 0
-        assert api.get(key, "/api/v1/key").status_code == 200
+        with django_assert_num_queries(0):
+            assert api.get(key, "/api/v1/key").status_code == 200
         assert redis_calls["round_trips"] <= 2
+
+
+@redis_only
+def test_after_a_stamp_moves_a_request_still_costs_two_round_trips_and_one_query(
+    api, redis_calls, django_assert_num_queries
+):
+    key = ApiKeyFactory()
+    api.get(key, "/api/v1/key")
+    authstamp.bump(key.user_id)
+    redis_calls["round_trips"] = 0
+    with django_assert_num_queries(1):
+        assert api.get(key, "/api/v1/key").status_code == 200
+    assert redis_calls["round_trips"] <= 2
 
 
 @redis_only
