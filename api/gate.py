@@ -1,11 +1,12 @@
 """The gate's cache work, in as few round trips as the order of its checks allows.
 
 A signed request meets the cache twice on the Redis stack: once before the database,
-to read its address's failure budget (``peek_usage``), and once after the signature
-(``admit``): the replay guard, the key's rate limit and the usage counters, in one Lua
-script. Every other cache (local memory in development and tests) takes the same
-decisions through plain cache calls in the same order (``_admit_by_calls``): one
-interface, two ways of asking.
+to read its address's failure budget with the key's account stamps (``peek``, one
+MGET), and once after the signature (``admit``): the replay guard, the key's rate limit
+and the usage counters, in one Lua script, which also creates the stamps a worker
+seeing the key for the first time found missing (api/keyrow.py). Every other cache
+(local memory in development and tests) takes the same decisions through plain cache
+calls in the same order (``_admit_by_calls``): one interface, two ways of asking.
 
 The rate-limit windows are django-ratelimit's own (its window arithmetic and key
 names), so ``get_usage`` elsewhere (counting a failure, the 404's headers) reads and

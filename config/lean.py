@@ -15,7 +15,10 @@ What API answers keep, from the middlewares that stay for every path: the reques
 (``config.ops``), the probes, SecurityMiddleware (nosniff, HSTS and the HTTPS redirect
 in production, Referrer-Policy, Cross-Origin-Opener-Policy), X-Frame-Options DENY, the
 JSON 404/405. In place of the portal's CSP, a constant policy that lets a JSON answer
-load nothing and be framed by nobody: the API's responses are never documents.
+load nothing and be framed by nobody: the API's responses are never documents. In
+place of the private-pages rule (which needs the session's user): every API answer is
+``no-store, private``. Django's CSRF deploy check wants the middleware by its dotted
+name; ``config/checks.py`` asks for the subclass instead (``ops.W003``).
 ``/api-docs/`` is a portal page and keeps the full stack.
 """
 
@@ -24,13 +27,17 @@ from django.contrib.auth.middleware import AuthenticationMiddleware as _Auth
 from django.contrib.messages.middleware import MessageMiddleware as _Messages
 from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
 from django.middleware.csrf import CsrfViewMiddleware as _Csrf
+from django.utils.cache import patch_cache_control
 from django_otp.middleware import OTPMiddleware as _OTP
 
 from accounts.middleware import PrivatePagesMiddleware as _Private
 from accounts.middleware import VerifiedSessionMiddleware as _Verified
 
 API_PREFIX = "/api/"
-API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+API_CSP = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'none'"
+)
 HOOKS = ("process_view", "process_exception", "process_template_response")
 
 
@@ -74,5 +81,17 @@ CsrfViewMiddleware = portal_only(_Csrf)
 AuthenticationMiddleware = portal_only(_Auth)
 OTPMiddleware = portal_only(_OTP)
 VerifiedSessionMiddleware = portal_only(_Verified)
-PrivatePagesMiddleware = portal_only(_Private)
+
+
+class PrivatePagesMiddleware(portal_only(_Private)):
+    def __call__(self, request):
+        if not is_api(request):
+            return _Private.__call__(self, request)
+        # Without the session the API can't tell a signed-in browser; no answer of it is
+        # for a shared cache anyway (each is one key's), so every one is private.
+        response = self.get_response(request)
+        patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
 MessageMiddleware = portal_only(_Messages)

@@ -8,10 +8,10 @@ every test, so each service test doubles as a check of its writes.
 
 It watches the SQL itself, not the model methods: an ``UPDATE`` setting an auth column
 or a ``DELETE`` of keys or accounts, whatever built it (``save``, ``QuerySet.update``,
-the admin, a cascade). Each must be next to a bump: right after it (a save, an update)
-or right before it (a delete bumps first), with no other such write in between. Writes
-the test makes itself to set a scene (the ORM called from tests/, with no request
-being served and no project code on the stack) are not the project's and don't count.
+the admin, a cascade). Each must be next to a bump: right after it (a save, an update,
+a delete's post_delete) or right before it, with no other such write in between.
+Writes a test makes itself to set a scene (the nearest caller outside the libraries is
+in tests/, not the project or Django serving a request) don't count.
 """
 
 import re
@@ -29,6 +29,7 @@ PROJECT = tuple(
     str(ROOT / app) + "/"
     for app in ("accounts", "api", "apikeys", "config", "core", "reviews", "subaccounts")
 )
+TESTS = str(ROOT / "tests") + "/"
 SERVING = ("django/test/client.py", "django/core/handlers/", "gunicorn/")
 
 
@@ -56,11 +57,15 @@ def auth_write(sql: str) -> str | None:
 
 
 def _by_the_project() -> bool:
+    """Whether the innermost caller that is not a library is the project (or Django
+    serving a request, e.g. the admin's own views) rather than the test itself."""
     frame = sys._getframe(2)
     while frame is not None:
         name = frame.f_code.co_filename
         if name.startswith(PROJECT) or any(part in name for part in SERVING):
             return True
+        if name.startswith(TESTS):
+            return False
         frame = frame.f_back
     return False
 

@@ -16,7 +16,7 @@ API_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": API_CSP,
-    "Cache-Control": "no-store",
+    "Cache-Control": "no-store, private",
 }
 
 
