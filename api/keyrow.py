@@ -18,9 +18,10 @@ Views get a copy of the row on every request (``fresh``): a view that changes it
 ``request.apikey`` or ``request.account`` cannot change what the next request sees.
 """
 
-import copy
 import time
 from dataclasses import dataclass
+
+from django.db.models.base import ModelState
 
 from core.authstamp import new_token, stamp_key
 
@@ -108,6 +109,6 @@ def fresh(apikey):
 def _clone(instance, **related):
     clone = object.__new__(type(instance))
     clone.__dict__.update(instance.__dict__)
-    clone._state = copy.copy(instance._state)
-    clone._state.fields_cache = related
+    state = clone._state = ModelState()
+    state.db, state.adding, state.fields_cache = instance._state.db, False, related
     return clone

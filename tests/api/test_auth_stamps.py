@@ -78,3 +78,21 @@ def test_the_usage_flush_and_a_sign_in_move_no_stamp():
     ApiKey.objects.filter(pk=key.pk).update(last_used_ip="198.51.100.1")
     key.user.save(update_fields=["last_login"])
     assert stamp(key.user) == before
+
+
+def test_what_one_request_changes_on_its_key_never_reaches_the_next(api):
+    from api import keyrow
+
+    key = ApiKeyFactory(user=SubaccountFactory())
+    assert api.get(key, "/api/v1/key").status_code == 200
+    stamps = [cache.get(name) for name in keyrow.stamp_keys(key.api_key)]
+    first = keyrow.lookup(key.api_key, stamps)
+    first.can_trade = True
+    first.ip_whitelist.append("198.51.100.7/32")
+    first.user.is_frozen = True
+    first.user.parent.is_active = False
+    second = keyrow.lookup(key.api_key, stamps)
+    assert second is not first and second.user is not first.user
+    assert (second.can_trade, second.ip_whitelist) == (False, [])
+    assert (second.user.is_frozen, second.user.parent.is_active) == (False, True)
+    assert api.get(key, "/api/v1/key").status_code == 200
