@@ -7,7 +7,11 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
+
+from core import authstamp
 
 from .money import LEDGER_PLACES, MoneyField, decimal_places, usdt_value
 from .validators import plain_text
@@ -43,12 +47,24 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    # What the signed-request gate reads of an account and its parent (api/auth.py,
+    # owner_refusal), and the security lock a withdrawal asks for. A save that may change
+    # one of them bumps the account's stamp (core/authstamp.py); so does every
+    # QuerySet.update of them (reviews and subaccounts set_frozen, start_security_lock).
+    AUTH_FIELDS = ("is_active", "is_frozen", "parent", "security_locked_until")
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="user_not_own_parent"),
             # "demo" and "DEMO" would be two accounts that read as one.
             models.UniqueConstraint(Lower("username"), name="username_unique_ignoring_case"),
         ]
+
+    def save(self, *args, **kwargs):
+        changes_auth = not self._state.adding and authstamp.touches(kwargs, self.AUTH_FIELDS)
+        super().save(*args, **kwargs)
+        if changes_auth:
+            authstamp.bump(self.pk)
 
     @property
     def is_subaccount(self) -> bool:
@@ -61,6 +77,12 @@ class User(AbstractUser):
         migration of its own for no change to the schema.)
         """
         return self.subaccounts.filter(is_active=True)
+
+
+@receiver(post_delete, sender=User)
+def _account_deleted(sender, instance, **kwargs):
+    # Any delete (the admin's bulk action too): its keys went with it.
+    authstamp.bump(instance.pk)
 
 
 class Asset(models.Model):

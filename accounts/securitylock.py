@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from core import authstamp
+
 from .models import User
 
 LOCK = timedelta(hours=24)
@@ -31,6 +33,7 @@ def start_security_lock(*, user, now: datetime | None = None) -> datetime:
     User.objects.filter(pk=user.pk).filter(
         Q(security_locked_until__isnull=True) | Q(security_locked_until__lt=until)
     ).update(security_locked_until=until)
+    authstamp.bump(user.pk)
     stored = User.objects.values_list("security_locked_until", flat=True).get(pk=user.pk)
     user.security_locked_until = stored
     return stored

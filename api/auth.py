@@ -9,8 +9,10 @@ The scheme (ARCHITECTURE.md, "A signed request, from URL to view")::
 
 Checks run cheapest first, and nothing that needs the database runs before the request
 has passed every check that doesn't: a malformed key (bad checksum) or a stale timestamp
-never costs a query. A request that passes costs one query (the key, its account and
-the account's parent, joined); usage bookkeeping writes at most once a minute per key.
+never costs a query. A key this process served recently costs none (api/keyrow.py: its
+row, trusted while the account stamps read with the failure budget hold); otherwise one
+(the key, its account and the account's parent, joined). Usage bookkeeping writes at
+most once a minute per key.
 No password hasher anywhere: those cost ~100 ms by design, a signature ~10 µs.
 
 The API's views declare what they need with ``@api_key_required("read" | "trade" |
@@ -39,7 +41,7 @@ from apikeys.usage import after_counted
 from core.net import client_ip
 from reviews.services import frozen_refusal
 
-from . import gate
+from . import gate, keyrow
 from .errors import ApiError, invalid_request, service_unavailable
 
 HEADER_API_KEY = "X-API-KEY"
@@ -172,14 +174,11 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
     server_ms = now_ms()
     _check_window(ts, recv_window, server_ms)
     body = _body(request)
-    check_failure_budget(request, ip)
-
-    # get(), not first(): first() orders by the model's ordering, which costs a sort and
-    # its compilation on every request for a column that is unique anyway.
-    try:
-        apikey = ApiKey.objects.select_related("user", "user__parent").get(api_key=api_key)
-    except ApiKey.DoesNotExist:
-        apikey = None
+    known = keyrow.stamp_keys(api_key)
+    stamps = check_failure_budget(request, ip, stamp_keys=known)
+    apikey, pending = keyrow.lookup(api_key, stamps), None
+    if apikey is None:
+        apikey, pending = _read_key(api_key, known, stamps)
     account = apikey.user if apikey else None
     owner_refused = owner_refusal(account) if apikey else None
     if apikey is None or (owner_refused and owner_refused.code == "invalid_api_key"):
@@ -222,7 +221,10 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
             ip=ip,
             count=refused is None,
             now=timezone.now(),
+            make_stamps=pending.tokens if pending else None,
         )
+        if pending and admission.stamps_made:
+            pending.confirm()
         if not admission.first_use:
             # A replay spends the address's failure budget, not the key's own limit: a
             # captured request resent in a loop must not lock the key's owner out.
@@ -243,6 +245,18 @@ def _authenticate(request, permission: str, ip: str) -> Authenticated:
     return Authenticated(
         apikey=apikey, account=account, ip=ip, rate_headers=rate_headers, admission=admission
     )
+
+
+def _read_key(api_key: str, known: list[str], stamps: list):
+    """The key, its owner and the owner's parent from the database (one query), kept
+    for the next requests of this process (api/keyrow.py); (None, None): no such key."""
+    # get(), not first(): first() orders by the model's ordering, which costs a sort and
+    # its compilation on every request for a column that is unique anyway.
+    try:
+        apikey = ApiKey.objects.select_related("user", "user__parent").get(api_key=api_key)
+    except ApiKey.DoesNotExist:
+        return None, None
+    return apikey, keyrow.remember(apikey, known, stamps)
 
 
 @dataclass(frozen=True)
@@ -268,17 +282,20 @@ LEAK_REPORTS = FailureBudget(
 )
 
 
-def check_failure_budget(request, ip: str, budget: FailureBudget = SIGNED_REQUESTS) -> None:
-    """Refuse, before any database work, an address that keeps failing to authenticate.
+def check_failure_budget(
+    request, ip: str, budget: FailureBudget = SIGNED_REQUESTS, *, stamp_keys: list[str] = ()
+) -> list:
+    """Refuse, before any database work, an address that keeps failing to authenticate;
+    the values of ``stamp_keys`` (the key's account stamps), read in the same round trip.
 
     API keys are public: without this, anyone could make us look up a key and check a
     signature (a query and a decryption) as fast as they can send requests. Only
     failures count, per client address (IPv6: per /64), so a flood can't lock a bot out
     elsewhere; bots behind the same address share the budget, as the docs say.
     """
-    usage = _failure_usage(request, ip, increment=False, budget=budget)
+    usage, stamps = gate.peek(budget.group, address_group(ip), budget.limit, stamp_keys)
     if usage is None or usage["count"] < usage["limit"]:
-        return
+        return stamps
     headers = _rate_headers(usage)
     headers["Retry-After"] = str(_retry_after(usage))
     raise ApiError(

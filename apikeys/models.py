@@ -4,8 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
+from core import authstamp
 from core.net import valid_ip_or_none
 
 from . import keys
@@ -31,6 +34,14 @@ class ApiKeyQuerySet(models.QuerySet):
             disabled_at__isnull=True,
             _idle_since__lte=idle_cutoff(now),
         )
+
+    # Bulk updates bump the owners' stamps too (core/authstamp.py): the usage flush's
+    # update of last_used_at doesn't, a change the gate reads does. (Deletes bump in
+    # the post_delete receiver below, which sees cascades and bulk deletes as well.)
+    def update(self, **kwargs):
+        if any(name.removesuffix("_id") in ApiKey.AUTH_FIELDS for name in kwargs):
+            authstamp.bump(*self.values_list("user_id", flat=True).distinct())
+        return super().update(**kwargs)
 
 
 class ApiKey(models.Model):
@@ -105,6 +116,7 @@ class ApiKey(models.Model):
         "ip_whitelist",
         "expires_at",
         "disabled_at",
+        "user",
     )
 
     class DisabledReason:
@@ -119,6 +131,14 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.alias} ({self.api_key[:12]}…)"
+
+    def save(self, *args, **kwargs):
+        # Every path that disables, rolls, modifies or extends a key saves it here (the
+        # services, the admin, a future idle auto-disable): the owner's stamp moves.
+        changes_auth = not self._state.adding and authstamp.touches(kwargs, self.AUTH_FIELDS)
+        super().save(*args, **kwargs)
+        if changes_auth:
+            authstamp.bump(self.user_id)
 
     PERMISSIONS = ("read", "trade", "withdraw")  # what a key may be granted, in order
 
@@ -419,3 +439,9 @@ class KeyIpAddress(models.Model):
 
     def __str__(self):
         return f"{self.ip} (last {self.last_seen:%Y-%m-%d %H:%M})"
+
+
+@receiver(post_delete, sender=ApiKey)
+def _key_deleted(sender, instance, **kwargs):
+    # Any delete: Model.delete, QuerySet.delete, the admin's, a cascade from the owner.
+    authstamp.bump(instance.user_id)

@@ -23,6 +23,7 @@ from django.utils.dateformat import format as date_format
 from accounts.emailverify import UNVERIFIED_MESSAGE, email_verified
 from accounts.mail import send_to_account
 from accounts.services import balance_usdt
+from core import authstamp
 
 from .models import SLA, Application, Note
 
@@ -358,6 +359,7 @@ def set_frozen(*, account, frozen: bool, officer, reason: str):
         raise OwnApplication(refusal)
     User = type(account)
     User.objects.filter(pk=account.pk).update(is_frozen=frozen)
+    authstamp.bump(account.pk)  # its keys and its sub-accounts' keys
     account.refresh_from_db(fields=["is_frozen"])
     verb = "Frozen" if frozen else "Unfrozen"
     log_history(account, actor=officer, message=f"{verb} by compliance. Reason: {reason}")

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from accounts import services as ledger
 from accounts.models import SUBACCOUNT_EMAIL_DOMAIN, Asset, Transfer
 from accounts.money import AmountRefused, check_amount, format_amount
+from core import authstamp
 
 from .models import Subaccount
 
@@ -65,6 +66,7 @@ def create_subaccount(*, parent, name: str, note: str = "") -> User:
 def set_frozen(*, subaccount, frozen: bool) -> None:
     """Freeze or unfreeze: the REST API refuses a frozen sub-account's keys."""
     User.objects.filter(pk=subaccount.pk).update(is_frozen=frozen)
+    authstamp.bump(subaccount.pk)
     subaccount.is_frozen = frozen
 
 

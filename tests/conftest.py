@@ -35,13 +35,30 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _auth_writes_bump_stamps(monkeypatch):
+    """Every write the API gate would see bumps an account stamp (tests/authstamps.py)."""
+    from tests.authstamps import AuthStampGuard
+
+    guard = AuthStampGuard()
+    uninstall = guard.install(monkeypatch)
+    yield guard
+    uninstall()
+    missed = guard.unbumped()
+    assert not missed, f"writes the API gate reads, without a stamp bump: {missed}"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate limits and replay guards live in the cache: each test starts clean.
     from django.core.cache import cache
 
+    from api import keyrow
+
     cache.clear()
+    keyrow.forget_all()  # the key rows this process remembers go with the stamps
     yield
     cache.clear()
+    keyrow.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ import json
 from accounts.models import User
 from apikeys import services as key_services
 from apikeys.models import ApiKey
+from apikeys.services import Grace
 from apikeys.whitelist import IpWhitelist
 from reviews import services as review_services
 from subaccounts import services as sub_services
@@ -19,9 +20,15 @@ SCENARIOS = (
     "delete_key",
     "drop_trade",
     "whitelist_elsewhere",
+    "roll_without_grace",
+    "end_grace",
+    "leaked",
     "freeze_account",
     "freeze_subaccount",
     "freeze_parent",
+    "unfreeze_account",
+    "deactivate_account",
+    "deactivate_parent",
 )
 
 
@@ -30,7 +37,12 @@ def make() -> dict:
     for name in SCENARIOS:
         owner = SubaccountFactory() if "subaccount" in name or "parent" in name else UserFactory()
         key = ApiKeyFactory(user=owner, can_trade=True, ip_whitelist=["127.0.0.1/32"])
-        made[name] = {"id": key.pk, "api_key": key.api_key, "secret": key.plain_secret}
+        secret = key.plain_secret
+        if name == "end_grace":  # the bot still signs with the secret before the roll
+            key_services.roll_secret(owner=owner, actor=owner, apikey=key, grace=Grace.DAY)
+        if name == "unfreeze_account":
+            User.objects.filter(pk=owner.pk).update(is_frozen=True)
+        made[name] = {"id": key.pk, "api_key": key.api_key, "secret": secret}
     return made
 
 
@@ -51,9 +63,21 @@ def change(name: str, key_id: int) -> None:
             can_withdraw=False,
             whitelist=whitelist,
         )
-    elif name == "freeze_account":
-        officer = User.objects.create_superuser("officer", "officer@example.com", "x" * 20)
-        review_services.set_frozen(account=owner, frozen=True, officer=officer, reason="Test")
+    elif name == "roll_without_grace":
+        key_services.roll_secret(owner=owner, actor=actor, apikey=apikey, grace=Grace.NONE)
+    elif name == "end_grace":
+        key_services.end_grace(owner=owner, actor=actor, apikey=apikey)
+    elif name == "leaked":
+        key_services.revoke_leaked_secret(token=apikey.secret(), url="https://example.com/x")
+    elif name in ("deactivate_account", "deactivate_parent"):
+        # As the admin's user page saves it: the whole row.
+        account = owner.parent if name == "deactivate_parent" else owner
+        account.is_active = False
+        account.save()
+    elif name in ("freeze_account", "unfreeze_account"):
+        officer = User.objects.create_superuser(name, f"{name}@example.com", "x" * 20)
+        frozen = name == "freeze_account"
+        review_services.set_frozen(account=owner, frozen=frozen, officer=officer, reason="Test")
     elif name == "freeze_subaccount":
         sub_services.set_frozen(subaccount=owner, frozen=True)
     elif name == "freeze_parent":

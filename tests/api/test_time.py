@@ -7,7 +7,7 @@ def test_server_time_is_public_and_in_milliseconds(client, frozen_clock):
     response = client.get("/api/v1/time")
     assert response.status_code == 200
     assert response.json() == {"server_time": frozen_clock.ms}
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"  # config/lean.py: every API answer
 
 
 def test_server_time_is_now(client):

@@ -20,10 +20,21 @@ def test_last_used_is_written_once_a_minute_not_on_every_request(api, django_ass
     key.refresh_from_db()
     first_use = key.last_used_at
     assert key.last_used_ip == "198.51.100.1"
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):  # no usage write, and the key's row is remembered
         api.get(key, "/api/v1/key", remote_addr="198.51.100.1")
     key.refresh_from_db()
     assert key.last_used_at == first_use
+
+
+def test_the_usage_flush_does_not_make_workers_read_the_key_again(api, django_assert_num_queries):
+    key = ApiKeyFactory()
+    api.get(key, "/api/v1/key")
+    cache.delete(f"api:usage-flush:{key.pk}")  # as if a minute had passed
+    api.get(key, "/api/v1/key", remote_addr="198.51.100.2")  # writes last used
+    key.refresh_from_db()
+    assert key.last_used_ip == "198.51.100.2"
+    with django_assert_num_queries(0):
+        assert api.get(key, "/api/v1/key", remote_addr="198.51.100.2").status_code == 200
 
 
 def test_last_used_moves_on_after_the_minute(api):
