@@ -100,11 +100,13 @@ def test_the_same_report_twice_disables_records_and_e_mails_once(
 
 @pytest.mark.parametrize(
     "token",
+    # Named ids: the generated tokens differ per process, and pytest-xdist's workers
+    # must collect the same tests.
     [
-        keys.new_hmac_secret(),  # well formed, but not a secret of ours
-        "aps_" + "A" * 49,  # the prefix, a wrong checksum
-        keys.new_api_key(),  # an API key is public, not a secret
-        "ghp_notoursatall",
+        pytest.param(keys.new_hmac_secret(), id="well-formed-not-ours"),
+        pytest.param("aps_" + "A" * 49, id="wrong-checksum"),
+        pytest.param(keys.new_api_key(), id="an-api-key"),
+        pytest.param("ghp_notoursatall", id="another-vendors"),
     ],
 )
 def test_a_token_that_is_not_ours_is_a_false_positive_and_changes_nothing(
