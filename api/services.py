@@ -156,8 +156,14 @@ def withdraw(
     # Authentication checked the key before this transaction began; a delete, a lost
     # Withdraw permission or a freeze (of the account or its main account) that
     # committed since must still stop the debit, and a freeze that comes later waits.
-    still_allowed = ApiKey.objects.select_for_update().filter(pk=apikey.pk, can_withdraw=True)
-    locked = User.objects.select_for_update().filter(pk__in=[account.pk, account.parent_id])
+    # FOR NO KEY UPDATE: it waits for and blocks those writes, but not an order's foreign
+    # keys, which share-lock the same rows at COMMIT (FOR UPDATE deadlocked with them).
+    still_allowed = ApiKey.objects.select_for_update(no_key=True).filter(
+        pk=apikey.pk, can_withdraw=True
+    )
+    locked = User.objects.select_for_update(no_key=True).filter(
+        pk__in=[account.pk, account.parent_id]
+    )
     owners = {user.pk: user for user in locked.order_by("pk")}
     owner = owners.get(account.pk)
     if owner is not None:

@@ -533,7 +533,7 @@ def delete_all_keys(*, owner, actor, ip: str | None = None, now=None) -> int:
 def reencrypt_secrets(*, pk: int) -> None:
     """Encrypt a key's secret (and the one before its last roll) with the newest
     APIKEY_ENCRYPTION_KEYS entry; the secrets themselves stay the same."""
-    apikey = ApiKey.objects.select_for_update().get(pk=pk)
+    apikey = ApiKey.objects.select_for_update(no_key=True).get(pk=pk)
     apikey.secret_encrypted = keys.rotate_encrypted_secret(apikey.secret_encrypted)
     if apikey.previous_secret_encrypted:
         apikey.previous_secret_encrypted = keys.rotate_encrypted_secret(
@@ -851,7 +851,9 @@ def _send_digest(*, manager, apikeys: list[ApiKey], now: datetime) -> int:
 def _lock_owner(owner) -> None:
     # One row lock per account serialises every change to its keys: two "Create API"
     # clicks at the limit can't both see 9 keys. (SQLite locks the whole database.)
-    get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk").get()
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=owner.pk).values_list(
+        "pk"
+    ).get()
 
 
 def _expiry(whitelist: IpWhitelist, now: datetime) -> datetime | None:

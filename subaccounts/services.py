@@ -47,7 +47,7 @@ def create_subaccount(*, parent, name: str, note: str = "") -> User:
     The parent's row is locked so that two parallel requests can't both take the
     last free place under the limit.
     """
-    parent = User.objects.select_for_update().get(pk=parent.pk)
+    parent = User.objects.select_for_update(no_key=True).get(pk=parent.pk)
     check_new_subaccount(parent=parent, name=name)
     username = subaccount_username(parent, name)
     sub = User(username=username, parent=parent, note=note)
@@ -87,7 +87,7 @@ def delete_subaccount(*, subaccount) -> None:
     The user row is deactivated, not deleted: the audit trail of the keys it once
     had stays readable, and its name is never handed to somebody else's bot.
     """
-    subaccount = User.objects.select_for_update().get(pk=subaccount.pk)
+    subaccount = User.objects.select_for_update(no_key=True).get(pk=subaccount.pk)
     blockers = deletion_blockers(subaccount)
     if blockers:
         raise SubaccountError("This sub-account can't be deleted: " + " and ".join(blockers) + ".")
@@ -135,7 +135,9 @@ def transfer(*, parent, subaccount, asset: Asset, amount: Decimal, direction: st
     The sub-account's row is locked first (a freeze or a delete waits, and so does a
     second transfer of the same sub-account), then both balances in id order.
     """
-    subaccount = parent.active_subaccounts().select_for_update().filter(pk=subaccount.pk).first()
+    subaccount = (
+        parent.active_subaccounts().select_for_update(no_key=True).filter(pk=subaccount.pk).first()
+    )
     if subaccount is None:
         raise SubaccountError("This sub-account no longer exists.")
     asset = Asset.objects.get(pk=asset.pk)

@@ -291,3 +291,43 @@ def test_withdrawal_during_the_security_lock_is_403_security_lock_with_when_it_l
     assert 0 < int(response["Retry-After"]) <= 24 * 3600
     assert balance(key.user) == Decimal("100")
     assert not Withdrawal.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("racing_db")
+def test_orders_and_withdrawals_of_one_key_at_once_all_go_through():
+    """An order's foreign keys share-lock its account and key at COMMIT (PostgreSQL); a
+    withdrawal that locked them for update could deadlock with it (found from outside:
+    a 500 "deadlock detected" under orders and withdrawals in parallel)."""
+    from api.services import place_order, withdraw
+
+    key = withdraw_key()
+    usdt(key.user, "1000")
+    usdt_asset = Asset.objects.get(symbol="USDT")
+
+    def work(i):
+        for _ in range(6):
+            if i % 2:
+                withdraw(
+                    account=key.user,
+                    apikey=key,
+                    asset=usdt_asset,
+                    amount=Decimal("1"),
+                    address=ADDRESS,
+                )
+            else:
+                place_order(
+                    account=key.user,
+                    apikey=key,
+                    symbol="BTCUSDT",
+                    side="buy",
+                    type="limit",
+                    quantity=Decimal("0.01"),
+                    price=Decimal("65000"),
+                )
+        return "ok"
+
+    results = race(work, 8)
+
+    assert results == ["ok"] * 8
+    assert balance(key.user) == Decimal("976")
