@@ -37,7 +37,7 @@ from django_otp_webauthn.views import (
 from . import activity, passkeys, twofactor
 from .forms import PasskeyNameForm, RemovePasskeyForm
 from .models import SignInEvent
-from .views import PENDING_LOGIN, _next_url, _pending_user, _security_page
+from .views import PENDING_LOGIN, end_pending_event, next_url, pending_user, security_page
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class SecondStepOnly:
         """The user of this login attempt who has yet to prove the second factor."""
         if self.request.user.is_authenticated and self.request.user.is_verified():
             return None  # nothing left to prove: no ceremony
-        user = _pending_user(self.request)
+        user = pending_user(self.request)
         if user is None or not twofactor.has_2fa(user):
             return None
         return user
@@ -139,6 +139,7 @@ class CompleteAuthentication(JsonOnly, SecondStepOnly, CompleteCredentialAuthent
     def handle_exception(self, exc):
         user = self.get_user()
         if user is not None and isinstance(exc, exceptions.OTPWebAuthnApiError):
+            end_pending_event(self.request, user)  # listed by what the passkey step answered
             activity.record(self.request, user, SignInEvent.Outcome.WRONG_PASSKEY)
         return super().handle_exception(exc)
 
@@ -146,6 +147,7 @@ class CompleteAuthentication(JsonOnly, SecondStepOnly, CompleteCredentialAuthent
         """Exactly the code step's success, with the passkey as the device."""
         request = self.request
         user = self.get_user()
+        end_pending_event(request, user)  # the sign-in is recorded as it completes
         request.session.pop(PENDING_LOGIN, None)
         if not request.user.is_authenticated:
             request.signin_factor = SignInEvent.Factor.PASSKEY
@@ -153,7 +155,7 @@ class CompleteAuthentication(JsonOnly, SecondStepOnly, CompleteCredentialAuthent
         otp_login(request, device)
 
     def get_success_url(self):
-        return _next_url(self.request)
+        return next_url(self.request)
 
 
 def _to_passkeys():
@@ -169,7 +171,7 @@ def rename_passkey(request, code):
         passkeys.rename_passkey(user=request.user, passkey=passkey, name=form.cleaned_data["name"])
         messages.success(request, "The passkey is renamed.")
         return _to_passkeys()
-    return _security_page(request, passkey_forms={code: {"rename": form}}, status=400)
+    return security_page(request, passkey_forms={code: {"rename": form}}, status=400)
 
 
 @require_POST
@@ -187,4 +189,4 @@ def remove_passkey(request, code):
             otp_login(request, form.otp_device)
         messages.success(request, f"{passkey.name} is removed.")
         return _to_passkeys()
-    return _security_page(request, passkey_forms={code: {"remove": form}}, status=400)
+    return security_page(request, passkey_forms={code: {"remove": form}}, status=400)

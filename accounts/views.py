@@ -74,7 +74,7 @@ def passkey_config(request) -> dict:
     }
 
 
-def _next_url(request) -> str:
+def next_url(request) -> str:
     """Where to go after signing in: only ever a path on this site.
 
     Answered with HttpResponseRedirect, never redirect(): that would take "0" or
@@ -134,7 +134,7 @@ def signup_sent(request):
 @never_cache
 def login_view(request):
     if request.user.is_authenticated and request.user.is_verified():
-        return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(next_url(request))
     form = LoginForm(request, data=request.POST or None)
     throttled = request.method == "POST" and login_throttled(request)
     # A throttled attempt is refused before the password is even checked.
@@ -144,7 +144,7 @@ def login_view(request):
         user = form.get_user()
         if not twofactor.has_2fa(user):
             login(request, user)
-            return HttpResponseRedirect(_next_url(request))
+            return HttpResponseRedirect(next_url(request))
         # The password was right; the session holds that fact, not the login,
         # until the second step proves the code. Under a new session key: a session
         # id planted in the victim's browser must not receive it.
@@ -161,7 +161,7 @@ def login_view(request):
         }
         # Encoded: a next with its own query (a=1&b=2) must reach the code step whole,
         # and no text in it may add a second parameter to the code step's URL.
-        query = urlencode({"next": _next_url(request)})
+        query = urlencode({"next": next_url(request)})
         return redirect(f"{reverse('accounts:login_code')}?{query}")
     if throttled:
         # A bound form would validate itself as the page renders its errors: the
@@ -175,7 +175,7 @@ def login_view(request):
     return render(request, "accounts/login.html", ctx, status=429 if throttled else 200)
 
 
-def _pending_user(request):
+def pending_user(request):
     """The user who passed the password step (or is signed in unverified), or None."""
     if request.user.is_authenticated:
         return request.user
@@ -191,7 +191,7 @@ def _pending_user(request):
     return user
 
 
-def _end_pending_event(request, user) -> None:
+def end_pending_event(request, user) -> None:
     """A code was typed: the attempt is listed by what the code step answered instead."""
     pending = request.session.get(PENDING_LOGIN) or {}
     if pending.get("event"):
@@ -205,18 +205,18 @@ def login_code(request):
     if request.user.is_authenticated and (
         request.user.is_verified() or not twofactor.has_2fa(request.user)
     ):
-        return HttpResponseRedirect(_next_url(request))  # nothing left to prove
-    user = _pending_user(request)
+        return HttpResponseRedirect(next_url(request))  # nothing left to prove
+    user = pending_user(request)
     if user is None:
         request.session.pop(PENDING_LOGIN, None)
         messages.info(request, "Sign in again, please: the code step timed out.")
         return redirect("accounts:login")
     form = LoginCodeForm(request.POST or None, user=user)
     if request.method == "POST" and not form.is_valid() and "code" in form.errors:
-        _end_pending_event(request, user)
+        end_pending_event(request, user)
         activity.record(request, user, SignInEvent.Outcome.WRONG_CODE)
     if request.method == "POST" and form.is_valid():
-        _end_pending_event(request, user)  # the sign-in is recorded as it completes
+        end_pending_event(request, user)  # the sign-in is recorded as it completes
         request.session.pop(PENDING_LOGIN, None)
         backup = form.otp_device.persistent_id.startswith("otp_static")
         if not request.user.is_authenticated:
@@ -228,7 +228,7 @@ def login_code(request):
         if backup:
             left = twofactor.backup_codes_left(user)
             messages.warning(request, f"You signed in with a backup code. {left} left.")
-        return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(next_url(request))
     ctx = {
         "form": form,
         "next": request.GET.get("next") or request.POST.get("next", ""),
@@ -245,7 +245,7 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
-def _security_page(
+def security_page(
     request,
     *,
     regenerate_form=None,
@@ -296,7 +296,7 @@ def _security_page(
 @require_safe
 @login_required
 def security(request):
-    return _security_page(request)
+    return security_page(request)
 
 
 @login_required
@@ -354,7 +354,7 @@ def regenerate_backup_codes(request):
     if form.is_valid():
         _stash_backup_codes(request, twofactor.regenerate_backup_codes(request.user))
         return redirect("accounts:backup_codes")
-    return _security_page(request, regenerate_form=form, status=400)
+    return security_page(request, regenerate_form=form, status=400)
 
 
 @require_POST
@@ -365,13 +365,13 @@ def disable_2fa(request):
         # Refused before the password is hashed or the form bound (rendering a bound
         # form would validate it).
         refused = "Too many attempts. Wait a few minutes and try again."
-        return _security_page(request, disable_refused=refused, status=429)
+        return security_page(request, disable_refused=refused, status=429)
     form = DisableTwoFactorForm(request.POST, user=request.user, auto_id="disable_%s")
     if form.is_valid():
         twofactor.disable_2fa(request.user, request=request)
         messages.warning(request, "Two-factor authentication is off.")
         return redirect("accounts:security")
-    return _security_page(request, disable_form=form, status=400)
+    return security_page(request, disable_form=form, status=400)
 
 
 @require_safe
@@ -473,7 +473,7 @@ def verify_email(request, token):
 def resend_verification(request):
     if emailverify_resend_throttled(request):
         messages.error(request, "Too many e-mails asked for. Wait an hour and try again.")
-        return _security_page(request, status=429)
+        return security_page(request, status=429)
     if not emailverify.email_verified(request.user):
         emailverify.send_verification(request, request.user)
     messages.info(request, f"We sent a new link to {request.user.email}.")
@@ -489,7 +489,7 @@ def set_anti_phishing_phrase(request):
         set_phrase(user=request.user, phrase=form.cleaned_data["phrase"])
         messages.success(request, "Your anti-phishing phrase is saved.")
         return redirect("accounts:security")
-    return _security_page(request, phrase_form=form, status=400)
+    return security_page(request, phrase_form=form, status=400)
 
 
 @require_safe
