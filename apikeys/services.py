@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.mail import send_to_account
-from accounts.securitylock import withdraw_key_refusal
+from accounts.securitylock import lock_message, security_lock_until, withdraw_key_refusal
 from reviews.services import frozen_refusal
 
 from . import keys
@@ -99,6 +99,17 @@ def key_refusals(
     locked = withdraw_key_refusal(owner, had_withdraw=had_withdraw, wants_withdraw=can_withdraw)
     if locked:
         refusals.append(KeyRefused(locked, field="can_withdraw"))
+    elif had_withdraw and can_withdraw and whitelist is not None:
+        # Keeping Withdraw from more places is giving it: only narrowing during a lock.
+        wider = not whitelist.within(IpWhitelist.from_blocks(apikey.ip_whitelist))
+        if wider and (until := security_lock_until(owner)):
+            refusals.append(
+                KeyRefused(
+                    f"{lock_message(until)} A Withdraw key's whitelist can only narrow until "
+                    "then: remove addresses, or turn Withdraw off to add them.",
+                    field="ip_whitelist",
+                )
+            )
     if whitelist is not None and (refused := expiry_refusal(expires_on, whitelist, now)):
         refusals.append(refused)
     return refusals

@@ -135,6 +135,16 @@ class IpWhitelist:
             address = address.ipv4_mapped  # how a dual-stack socket reports IPv4 clients
         return any(address in network for network in self.networks)
 
+    def within(self, other: "IpWhitelist") -> bool:
+        """Whether every address this list admits, ``other`` admits too."""
+        return all(
+            any(
+                mine.version == theirs.version and mine.subnet_of(theirs)
+                for theirs in other.networks
+            )
+            for mine in self.networks
+        )
+
     def as_blocks(self) -> list[str]:
         """CIDR strings, as ``ApiKey.ip_whitelist`` stores them."""
         return [network.with_prefixlen for network in self.networks]

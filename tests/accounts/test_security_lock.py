@@ -143,6 +143,35 @@ def test_a_key_that_has_withdraw_may_still_be_modified_during_the_lock(owner_cli
     assert apikey.alias == "renamed"
 
 
+@pytest.mark.parametrize(
+    ("typed", "allowed"),
+    [
+        ("203.0.113.7, 10.0.0.0/16", False),  # a new place to withdraw from
+        ("203.0.113.0/24", False),  # a wider block around the old address
+        ("203.0.113.7", True),  # the same
+        ("198.51.100.0/25", True),  # narrower
+    ],
+)
+def test_a_withdraw_keys_whitelist_may_only_narrow_during_the_lock(
+    owner_client, owner, totp, typed, allowed
+):
+    """A thief with the password must not add their address to a Withdraw key and wait
+    out the lock (found from outside: widening was saved)."""
+    old = ["198.51.100.0/24", "203.0.113.7/32"]
+    apikey = ApiKeyFactory(user=owner, can_withdraw=True, ip_whitelist=old)
+    start_security_lock(user=owner)
+    data = form_data(
+        alias=apikey.alias, can_withdraw="on", ip_whitelist=typed, code=totp.code(owner)
+    )
+    response = owner_client.post(reverse("apikeys:modify", args=[apikey.code]), data)
+    apikey.refresh_from_db()
+    if allowed:
+        assert apikey.ip_whitelist == IpWhitelist.parse(typed).as_blocks()
+    else:
+        assert apikey.ip_whitelist == old
+        assert "only narrow" in response.content.decode()
+
+
 @pytest.mark.parametrize("who", ["owner", "subaccount"])
 def test_the_key_service_refuses_withdraw_during_the_lock(owner, who):
     start_security_lock(user=owner)
