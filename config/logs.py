@@ -6,6 +6,7 @@ out in the same format as the application's lines.
 """
 
 import logging
+import re
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
@@ -25,6 +26,21 @@ class RequestIdFilter(logging.Filter):
         if record.name == "gunicorn.access" and isinstance(record.args, dict):
             request_id = record.args.get("{x-request-id}o") or request_id
         record.request_id = request_id
+        return True
+
+
+class OneTimeLinksFilter(logging.Filter):
+    """Mask the token of a password-reset or e-mail verification link wherever a line
+    names one (gunicorn's access lines, runserver's, Django's 4xx warnings): read from
+    a log, an unused link must not work."""
+
+    LINKS = re.compile(r"(/accounts/(?:password/reset/[^/\s]+|verify-email)/)[^/\s?\"]+")
+
+    def filter(self, record):
+        message = record.getMessage()
+        masked = self.LINKS.sub(r"\1…", message)
+        if masked != message:
+            record.msg, record.args = masked, None
         return True
 
 
@@ -82,13 +98,16 @@ def build_logging(*, log_format: str, level: str) -> dict:
             "request_id": {"()": "config.logs.RequestIdFilter"},
             "quiet_requests": {"()": "config.logs.QuietRequestsFilter"},
             "one_line": {"()": "config.logs.OneLineFilter"},
+            "one_time_links": {"()": "config.logs.OneTimeLinksFilter"},
         },
         "formatters": {"default": formatter},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": "default",
-                "filters": ["request_id"],
+                # request_id first: it reads gunicorn's access atoms before they are
+                # folded into the masked message.
+                "filters": ["request_id", "one_time_links"],
             }
         },
         "root": {"handlers": ["console"], "level": level},

@@ -117,3 +117,20 @@ def test_json_logs_of_a_login_hold_neither_the_password_nor_the_codes(
         standalone = re.compile(rf"(?<![0-9A-Za-z]){needle}(?![0-9A-Za-z])")
         assert not standalone.search(lines)
         assert not standalone.search(caplog.text)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_one_time_links_are_masked_in_access_lines(log_lines, fmt):
+    """An unused reset or verification link read from a log must not be usable (found
+    from outside: gunicorn's access lines held them whole)."""
+    read = log_lines(fmt)
+    reset = "/accounts/password/reset/Nw/dieqfo-bef879a1b2c3d4e5f6/"
+    verify = "/accounts/verify-email/eyJ1Ijo0fQ:1vQx:AbCdEfGhIjKl/"
+    access = logging.getLogger("gunicorn.access")
+    for path in (reset, verify):
+        access.info(
+            '%(h)s "%(r)s" %(s)s', {"h": "192.0.2.1", "r": f"GET {path} HTTP/1.1", "s": "302"}
+        )
+    text = "\n".join(read())
+    assert "dieqfo-bef879a1b2c3d4e5f6" not in text and "AbCdEfGhIjKl" not in text
+    assert "/accounts/password/reset/Nw/" in text and "/accounts/verify-email/" in text
