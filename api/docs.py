@@ -60,15 +60,18 @@ def error_codes() -> list[tuple[int, str, str, str]]:
         (
             401,
             "key_expired",
-            "A key without an IP whitelist expires after "
-            f"{settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} days.",
-            "Create a new key, or give the next one a whitelist (those never expire).",
+            "The key's expiry passed: the last day chosen for it, or "
+            f"{settings.APIKEY_UNRESTRICTED_EXPIRY_DAYS} days for a key without an IP "
+            "whitelist.",
+            "Extend it on its page in API Management (2FA code), within the same limits.",
         ),
         (
             401,
             "key_disabled",
-            "The key was disabled: its secret was reported found in public.",
-            "Its page in API Management says why; delete it and create a new key.",
+            "The key was disabled: its secret was reported found in public, or nobody used "
+            "it for a long time and its account disables idle keys.",
+            "Its page in API Management says why: roll a leaked secret; enable an idle key "
+            "with a 2FA code.",
         ),
         (
             403,
@@ -79,7 +82,8 @@ def error_codes() -> list[tuple[int, str, str, str]]:
         (
             403,
             "permission_denied",
-            "The key lacks the permission (Trade, Withdraw), or its sub-account is frozen.",
+            "The key lacks the permission (Trade, Withdraw), or its account (or a "
+            "sub-account's main account) is frozen.",
             "Modify the key in API Management, or use a key that has the permission.",
         ),
         (

@@ -133,10 +133,15 @@ def _signed_leak_report(request, ip: str) -> list[dict]:
     key_id = request.headers.get(leaks.HEADER_KEY_ID, "").strip()
     signature = request.headers.get(leaks.HEADER_SIGNATURE, "").strip()
     if not key_id or not signature:
+        missing = [
+            name
+            for name, value in ((leaks.HEADER_KEY_ID, key_id), (leaks.HEADER_SIGNATURE, signature))
+            if not value
+        ]
         raise ApiError(
             401,
             "missing_credentials",
-            f"Missing header(s): {leaks.HEADER_KEY_ID}, {leaks.HEADER_SIGNATURE}.",
+            f"Missing header(s): {', '.join(missing)}.",
             headers=auth.count_failure(request, ip, auth.LEAK_REPORTS),
         )
     try:

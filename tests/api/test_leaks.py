@@ -151,6 +151,13 @@ def test_an_unsigned_report_is_refused_and_changes_nothing(client, scanner, leak
     assert nothing_changed(leaked)
 
 
+def test_a_report_without_its_signature_names_only_the_missing_header(client, scanner, leaked):
+    response = report(client, scanner, [finding(leaked.plain_secret)], signature=" ")
+    assert (response.status_code, error_code(response)) == (401, "missing_credentials")
+    assert response.json()["error"]["message"] == f"Missing header(s): {leaks.HEADER_SIGNATURE}."
+    assert nothing_changed(leaked)
+
+
 def test_a_report_signed_by_another_key_is_refused(client, scanner, leaked):
     stranger = ec.generate_private_key(ec.SECP256R1())
     response = report(client, stranger, [finding(leaked.plain_secret)])
