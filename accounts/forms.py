@@ -166,6 +166,11 @@ class RemovePasskeyForm(TwoFactorForm):
     allow_backup_code = True
 
 
+class AddPasskeyForm(RemovePasskeyForm):
+    """Adding a passkey takes the authenticator's code (or a backup code) too: a session
+    alone (a stolen cookie) can't add a passkey that would outlive it."""
+
+
 class SetupCodeForm(forms.Form):
     code = CodeField()
 

@@ -2,7 +2,9 @@
 Security page's rename and remove.
 
 - Registration: only a session verified with 2FA, of an account whose authenticator app
-  is on (a passkey is an additional factor, never the only one).
+  is on (a passkey is an additional factor, never the only one), and only in the window
+  a code confirmed on the Security page opened for this session (``start_adding``);
+  a completed registration spends it.
 - Authentication: only the half-signed-in user of this login attempt (the password step
   passed, PENDING_LOGIN in this session) or a signed-in session not yet verified; nobody
   else, and never passwordless (OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN is off too).
@@ -35,7 +37,8 @@ from django_otp_webauthn.views import (
 )
 
 from . import activity, passkeys, twofactor
-from .forms import PasskeyNameForm, RemovePasskeyForm
+from .decorators import code_confirmed
+from .forms import AddPasskeyForm, PasskeyNameForm, RemovePasskeyForm
 from .models import SignInEvent
 from .views import PENDING_LOGIN, end_pending_event, next_url, pending_user, security_page
 
@@ -52,6 +55,16 @@ class NeedsTwoFactor(exceptions.OTPWebAuthnApiError):
     status_code = 403
     default_detail = "Turn on the authenticator app and sign in with it before adding a passkey."
     default_code = "user_not_verified"
+
+
+class NeedsCode(exceptions.OTPWebAuthnApiError):
+    status_code = 403
+    default_detail = (
+        "Confirm with your authenticator code first: on the Security page, enter the code "
+        f"under “Add a passkey”, then add the passkey within "
+        f"{passkeys.ADD_WINDOW_SECONDS // 60} minutes."
+    )
+    default_code = "code_needed"
 
 
 class JsonOnly:
@@ -99,6 +112,8 @@ class RegistrationRules:
             raise NeedsTwoFactor()
         if not passkeys.can_add_passkey(user):
             raise TooManyPasskeys()
+        if not passkeys.add_window_open(self.request.session, user):
+            raise NeedsCode()
 
 
 class BeginRegistration(JsonOnly, RegistrationRules, BeginCredentialRegistrationView):
@@ -114,6 +129,7 @@ class CompleteRegistration(JsonOnly, RegistrationRules, CompleteCredentialRegist
                 user=user, state=state, data=self.request.data
             )
         passkeys.passkey_added(user=user, passkey=passkey)
+        passkeys.close_add_window(self.request.session)
         messages.success(
             self.request, f"{passkey.name} is added. Give it a name you will recognise."
         )
@@ -160,6 +176,22 @@ class CompleteAuthentication(JsonOnly, SecondStepOnly, CompleteCredentialAuthent
 
 def _to_passkeys():
     return redirect(reverse("accounts:security") + "#passkeys-title")
+
+
+@require_POST
+@code_confirmed
+def start_adding(request):
+    """The authenticator's code (or a backup code) opens this session's window to add one
+    passkey; the page then offers the browser's passkey ceremony."""
+    form = AddPasskeyForm(request.POST, user=request.user, auto_id="addpasskey_%s")
+    if form.is_valid():
+        passkeys.open_add_window(request.session, request.user)
+        minutes = passkeys.ADD_WINDOW_SECONDS // 60
+        messages.success(
+            request, f"Code confirmed. Choose “Add a passkey” within {minutes} minutes."
+        )
+        return redirect(reverse("accounts:security") + "#passkeys-title")
+    return security_page(request, add_passkey_form=form, status=400)
 
 
 @require_POST

@@ -8,11 +8,16 @@ device, so a session verified with one is verified exactly as one verified with 
   with 2FA, and turning 2FA off removes the passkeys too (``twofactor.disable_2fa``);
 - a passkey never signs anyone in on its own: it answers the code step of a sign-in
   whose password was right (``passkey_views``);
+- adding one is confirmed with the authenticator's code (or a backup code), as removing
+  one is: the code opens a short window for one registration in this session only
+  (``open_add_window``), so a stolen session cookie can't add a thief's passkey;
 - added, renamed and removed here, with a security notice for each addition or removal.
 
 A passkey is named in URLs by the SHA-256 of its credential ID: random, not a sequence.
 """
 
+import math
+import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,6 +29,8 @@ from django_otp_webauthn.models import WebAuthnCredential
 from .notices import send_notice
 
 DEFAULT_NAME = "Passkey"
+ADD_WINDOW = "passkey_add_window"  # session key
+ADD_WINDOW_SECONDS = 300
 
 
 class PortalWebAuthnHelper(WebAuthnHelper):
@@ -58,6 +65,31 @@ def has_passkey(user) -> bool:
 
 def can_add_passkey(user) -> bool:
     return WebAuthnCredential.objects.filter(user=user).count() < settings.PASSKEY_MAX_PER_ACCOUNT
+
+
+def open_add_window(session, user) -> None:
+    """A code was just confirmed in this session: one passkey may be added in the next
+    ADD_WINDOW_SECONDS, by this session and this user only."""
+    session[ADD_WINDOW] = {"user_id": user.pk, "until": time.time() + ADD_WINDOW_SECONDS}
+
+
+def add_window_open(session, user) -> bool:
+    window = session.get(ADD_WINDOW)
+    if not isinstance(window, dict) or window.get("user_id") != user.pk:
+        return False
+    until = window.get("until")
+    return isinstance(until, int | float) and time.time() < until
+
+
+def add_window_minutes_left(session, user) -> int:
+    if not add_window_open(session, user):
+        return 0
+    return max(1, math.ceil((session[ADD_WINDOW]["until"] - time.time()) / 60))
+
+
+def close_add_window(session) -> None:
+    """A registration completed: the window is spent."""
+    session.pop(ADD_WINDOW, None)
 
 
 @transaction.atomic

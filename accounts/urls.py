@@ -88,6 +88,11 @@ urlpatterns = [
     ),
     path("accounts/passkeys/jsi18n/", passkey_catalog, name="passkey_jsi18n"),
     path(
+        "accounts/security/passkeys/add/",
+        passkey_views.start_adding,
+        name="start_adding_passkey",
+    ),
+    path(
         "accounts/security/passkeys/<str:code>/rename/",
         passkey_views.rename_passkey,
         name="rename_passkey",

@@ -23,6 +23,7 @@ from core import showonce
 
 from . import activity, emailverify, passkeys, twofactor
 from .forms import (
+    AddPasskeyForm,
     AntiPhishingForm,
     ChangePasswordForm,
     DisableTwoFactorForm,
@@ -253,6 +254,7 @@ def security_page(
     disable_refused="",
     phrase_form=None,
     passkey_forms=None,
+    add_passkey_form=None,
     status=200,
 ):
     passkey_forms = passkey_forms or {}
@@ -275,6 +277,10 @@ def security_page(
     ctx = {
         "passkey_rows": rows,
         "can_add_passkey": passkeys.can_add_passkey(request.user),
+        "add_passkey_window_minutes": passkeys.ADD_WINDOW_SECONDS // 60,
+        "add_passkey_minutes": passkeys.add_window_minutes_left(request.session, request.user),
+        "add_passkey_form": add_passkey_form
+        or AddPasskeyForm(user=request.user, auto_id="addpasskey_%s"),
         "passkey_config": passkey_config(request),
         "phrase_form": phrase_form
         or AntiPhishingForm(

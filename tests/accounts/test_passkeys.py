@@ -1,6 +1,7 @@
 """Passkeys (django-otp-webauthn) under the portal's rules: added only by a session
-verified with the authenticator app, used only at the code step of this sign-in, named
-as plain text, removed with a code, announced by e-mail, and no body makes them fail.
+verified with the authenticator app, in the short window a code opened there, used only
+at the code step of this sign-in, named as plain text, removed with a code, announced by
+e-mail, and no body makes them fail.
 
 The browser ceremonies themselves run in tests/e2e/test_passkey_journey.py (Chromium's
 virtual authenticator)."""
@@ -16,6 +17,7 @@ from django_otp_webauthn.models import WebAuthnCredential
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts import passkeys
 from accounts.models import SignInEvent
 from accounts.passkeys import PortalWebAuthnHelper
 from accounts.twofactor import disable_2fa, regenerate_backup_codes
@@ -29,6 +31,14 @@ AUTH_BEGIN = "/accounts/passkeys/authenticate/begin/"
 AUTH_COMPLETE = "/accounts/passkeys/authenticate/complete/"
 JSON = "application/json"  # the script posts no body to begin: no form either
 ENDPOINTS = [REGISTER_BEGIN, REGISTER_COMPLETE, AUTH_BEGIN, AUTH_COMPLETE]
+START_ADDING = "/accounts/security/passkeys/add/"
+
+
+def confirmed_to_add(client, user, totp):
+    """``client`` typed the authenticator's code under "Add a passkey"."""
+    response = client.post(START_ADDING, {"code": totp.code(user)})
+    assert response.status_code == 302
+    return client
 
 
 def rename_url(passkey):
@@ -69,10 +79,11 @@ def assertion_naming(passkey) -> dict:
 # --- adding one ------------------------------------------------------------------
 
 
-def test_a_passkey_ceremony_starts_for_a_session_verified_with_the_authenticator_app(
-    owner_client, owner
+def test_a_passkey_ceremony_starts_for_a_session_verified_and_confirmed_with_a_code(
+    owner_client, owner, totp
 ):
     existing = passkey_for(owner)
+    confirmed_to_add(owner_client, owner, totp)
     response = owner_client.post(REGISTER_BEGIN, content_type=JSON)
     assert response.status_code == 200
     options = response.json()
@@ -106,10 +117,107 @@ def test_no_more_passkeys_than_the_limit(owner_client, owner, settings):
     )
 
 
-def test_completing_a_registration_that_never_began_is_refused(owner_client, owner):
+def test_completing_a_registration_that_never_began_is_refused(owner_client, owner, totp):
+    confirmed_to_add(owner_client, owner, totp)
     response = owner_client.post(REGISTER_COMPLETE, {}, content_type="application/json")
     assert response.status_code == 400
     assert not WebAuthnCredential.objects.filter(user=owner).exists()
+
+
+# --- adding one is confirmed with a code ------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", [REGISTER_BEGIN, REGISTER_COMPLETE])
+def test_a_verified_session_without_a_code_cannot_start_or_finish_adding_a_passkey(
+    owner_client, owner, endpoint
+):
+    response = owner_client.post(endpoint, content_type=JSON)
+    assert response.status_code == 403
+    assert response.json()["code"] == "code_needed"
+    assert "authenticator code" in response.json()["detail"]
+    assert "otp_webauthn_register_state" not in owner_client.session
+
+
+def test_the_security_page_asks_for_a_code_before_offering_the_passkey_ceremony(
+    owner_client, owner, totp
+):
+    page = owner_client.get("/accounts/security/").content.decode()
+    assert f'action="{START_ADDING}"' in page
+    assert "passkey-register-button" not in page, "no ceremony before the code"
+    confirmed_to_add(owner_client, owner, totp)
+    page = owner_client.get("/accounts/security/").content.decode()
+    assert "passkey-register-button" in page and "within 5 minutes" in page
+    assert f'action="{START_ADDING}"' not in page
+
+
+def test_a_wrong_code_opens_no_window_and_says_why(owner_client, owner):
+    response = owner_client.post(START_ADDING, {"code": "000000"})
+    assert response.status_code == 400
+    assert "Invalid or already used code." in response.content.decode()
+    assert passkeys.ADD_WINDOW not in owner_client.session
+    assert owner_client.post(REGISTER_BEGIN, content_type=JSON).status_code == 403
+
+
+def test_wrong_codes_to_add_a_passkey_are_throttled_as_codes_are(owner_client, owner, totp):
+    for _ in range(3):
+        owner_client.post(START_ADDING, {"code": "000000"})
+    good = totp.code(owner, fresh=False)
+    response = owner_client.post(START_ADDING, {"code": good})
+    assert response.status_code == 400
+    assert "Too many wrong codes" in response.content.decode()
+    assert passkeys.ADD_WINDOW not in owner_client.session
+
+
+def test_a_backup_code_opens_the_window_too(owner_client, owner):
+    backup = regenerate_backup_codes(owner)[0]
+    assert owner_client.post(START_ADDING, {"code": backup}).status_code == 302
+    assert owner_client.post(REGISTER_BEGIN, content_type=JSON).status_code == 200
+
+
+def test_the_window_to_add_a_passkey_closes_after_five_minutes(owner_client, owner, totp):
+    confirmed_to_add(owner_client, owner, totp)
+    session = owner_client.session
+    session[passkeys.ADD_WINDOW]["until"] = time.time() - 1  # the clock: 5 minutes on
+    session.save()
+    response = owner_client.post(REGISTER_BEGIN, content_type=JSON)
+    assert (response.status_code, response.json()["code"]) == (403, "code_needed")
+    assert "passkey-register-button" not in owner_client.get("/accounts/security/").content.decode()
+
+
+def test_another_sessions_code_does_not_open_this_sessions_window(owner, totp):
+    confirmed_to_add(verified_client(Client(), owner), owner, totp)
+    thief = verified_client(Client(), owner)
+    assert thief.post(REGISTER_BEGIN, content_type=JSON).status_code == 403
+
+
+def test_a_window_opened_for_another_account_does_not_count(owner_client, owner, outsider):
+    session = owner_client.session
+    passkeys.open_add_window(session, outsider)
+    session.save()
+    assert owner_client.post(REGISTER_BEGIN, content_type=JSON).status_code == 403
+
+
+def test_one_completed_registration_spends_the_window(owner_client, owner, totp, monkeypatch):
+    confirmed_to_add(owner_client, owner, totp)
+    assert owner_client.post(REGISTER_BEGIN, content_type=JSON).status_code == 200
+    # The browser's authenticator is the outside world: its attestation is taken as good
+    # (tests/e2e/test_passkey_journey.py runs a real one).
+    monkeypatch.setattr(
+        PortalWebAuthnHelper, "register_complete", lambda self, **kw: passkey_for(owner)
+    )
+    done = owner_client.post(REGISTER_COMPLETE, {"id": "x"}, content_type=JSON)
+    assert done.status_code == 200 and done.json()["id"]
+    again = owner_client.post(REGISTER_BEGIN, content_type=JSON)
+    assert (again.status_code, again.json()["code"]) == (403, "code_needed")
+    assert owner_client.post(REGISTER_COMPLETE, {"id": "x"}, content_type=JSON).status_code == 403
+    assert WebAuthnCredential.objects.filter(user=owner).count() == 1
+
+
+def test_a_session_without_2fa_is_sent_to_turn_it_on_before_confirming(client, db):
+    client.force_login(UserFactory())
+    response = client.post(START_ADDING, {"code": "123456"})
+    assert (response.status_code, response["Location"]) == (302, "/accounts/security/")
+    assert passkeys.ADD_WINDOW not in client.session
 
 
 # --- signing in with one ------------------------------------------------------------
@@ -188,8 +296,9 @@ def test_a_sign_in_with_a_code_records_the_factor(client, owner, totp):
 # --- the Security page ------------------------------------------------------------
 
 
-def test_the_security_page_lists_passkeys_and_runs_no_inline_script(owner_client, owner):
+def test_the_security_page_lists_passkeys_and_runs_no_inline_script(owner_client, owner, totp):
     passkey_for(owner, name="YubiKey")
+    confirmed_to_add(owner_client, owner, totp)
     page = owner_client.get("/accounts/security/").content.decode()
     assert "YubiKey" in page and "last used never" in page
     for attrs, _body in re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S):
@@ -334,6 +443,9 @@ def test_no_body_makes_a_passkey_endpoint_fail(holder, endpoint, who, begun, bod
     client = Client()
     if who == "verified":
         verified_client(client, holder)
+        session = client.session
+        passkeys.open_add_window(session, holder)
+        session.save()
     elif who == "half":
         session = client.session
         session[PENDING_LOGIN] = {

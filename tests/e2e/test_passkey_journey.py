@@ -1,7 +1,8 @@
 """Passkeys with Chromium's virtual authenticator (the DevTools WebAuthn domain through
-Playwright's CDP session): no real device, no network. Add one on the Security page,
-sign out, sign in with the password and then the passkey, remove it with a code; and a
-staff member signs in to the admin with a passkey."""
+Playwright's CDP session): no real device, no network. Add one on the Security page
+after confirming with the authenticator's code, sign out, sign in with the password and
+then the passkey, remove it with a code; and a staff member signs in to the admin with a
+passkey."""
 
 from django.contrib.auth.models import Group
 from django_otp_webauthn.models import WebAuthnCredential
@@ -31,11 +32,23 @@ def virtual_authenticator(page):
     return cdp
 
 
-def add_passkey(page, live_server, user):
+def add_passkey(page, live_server, user, totp, *, look=False):
     sign_in(page, live_server, user)
     page.goto("/accounts/security/")
+    adding = page.locator(".passkey-add")
+    expect(adding.get_by_role("button", name="Add a passkey")).to_have_count(0)
+    if look:
+        screenshot(page, "security-passkey-code-desktop")
+    adding.get_by_label("Authenticator code").fill(totp.code(user))
+    adding.get_by_label("Authenticator code").press("Enter")  # the keyboard is enough
+    confirmed = "Code confirmed. Choose “Add a passkey” within 5 minutes."
+    expect(page.get_by_text(confirmed)).to_be_visible()
+    if look:
+        screenshot(page, "security-passkey-window-desktop")
     page.get_by_role("button", name="Add a passkey").click()
     expect(page.get_by_text("Passkey is added")).to_be_visible()
+    # The window is spent: another passkey takes another code.
+    expect(page.locator(".passkey-add").get_by_role("button", name="Confirm code")).to_be_visible()
 
 
 def password_step(page, user, start="/accounts/login/"):
@@ -55,7 +68,7 @@ def test_add_a_passkey_sign_in_with_it_then_remove_it_with_a_code(
     user.save()
     virtual_authenticator(page)
 
-    add_passkey(page, live_server, user)
+    add_passkey(page, live_server, user, totp, look=True)
     row = page.locator(".passkey-row", has_text="Passkey")
     expect(row).to_contain_text("last used never")
     screenshot(page, "security-passkeys-desktop")
@@ -70,6 +83,9 @@ def test_add_a_passkey_sign_in_with_it_then_remove_it_with_a_code(
 
     sign_in(phone_page, live_server, user)
     phone_page.goto("/accounts/security/")
+    phone_page.locator(".passkey-add").get_by_label("Authenticator code").fill(totp.code(user))
+    phone_page.get_by_role("button", name="Confirm code").click()
+    expect(phone_page.get_by_role("button", name="Add a passkey")).to_be_visible()
     phone_page.get_by_text("Rename or remove").click()
     screenshot(phone_page, "security-passkeys-phone")
 
@@ -102,11 +118,11 @@ def test_add_a_passkey_sign_in_with_it_then_remove_it_with_a_code(
     assert mailoutbox[-1].subject == "A passkey was removed from your account"
 
 
-def test_staff_sign_in_to_the_admin_with_a_passkey(page, live_server):
+def test_staff_sign_in_to_the_admin_with_a_passkey(page, live_server, totp):
     officer = with_2fa(UserFactory(username="compliance", is_staff=True))
     officer.groups.add(Group.objects.get(name="Compliance"))
     virtual_authenticator(page)
-    add_passkey(page, live_server, officer)
+    add_passkey(page, live_server, officer, totp)
     page.context.clear_cookies()
 
     password_step(page, officer, start="/admin/")

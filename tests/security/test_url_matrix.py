@@ -38,10 +38,11 @@ from tests.security.urlmap import every_route, is_signed_api, url_for
 # password_reset_confirm is asked with a made-up link: the page says it is not valid.
 # admin/login/ takes no password: staff sign in through the portal's two steps (login),
 # a signed-in trader is refused (403, not a redirect loop), verified staff go on (302).
-# Passkeys: rename and remove take the owner's passkey (another account's is a 404). The
-# library's JSON endpoints: registration only for a session verified with 2FA (the
-# unverified one is sent to the code step), its complete without a begun ceremony is a
-# 400; authentication only for the owner half-signed-in (unver), never for a verified
+# Passkeys: rename and remove take the owner's passkey (another account's is a 404);
+# start_adding_passkey takes a code (none here: 400, no window opened). The library's
+# JSON endpoints: registration only for a session verified with 2FA (the unverified one
+# is sent to the code step) that a code opened a window for (none here: 403);
+# authentication only for the owner half-signed-in (unver), never for a verified
 # session or a stranger; none runs a ceremony on a GET. Who may ask is checked first;
 # then the matrix's form-encoded POST is no JSON (400) for those who may (the ceremonies
 # themselves: tests/accounts/test_passkeys.py). Its words (jsi18n) are public.
@@ -109,10 +110,12 @@ accounts:rename_passkey                 GET    405    405    code   405    405  
                                         POST   login  404    code   400    404    404    404
 accounts:remove_passkey                 GET    405    405    code   405    405    405    405
                                         POST   login  404    code   400    404    404    404
+accounts:start_adding_passkey           GET    405    405    code   405    405    405    405
+                                        POST   login  setup  code   400    400    400    400
 accounts:passkey_register_begin         GET    405    405    code   405    405    405    405
-                                        POST   403    403    code   400    400    400    400
+                                        POST   403    403    code   403    403    403    403
 accounts:passkey_register_complete      GET    405    405    code   405    405    405    405
-                                        POST   403    403    code   400    400    400    400
+                                        POST   403    403    code   403    403    403    403
 accounts:passkey_auth_begin             GET    405    405    405    405    405    405    405
                                         POST   403    403    400    403    403    403    403
 accounts:passkey_auth_complete          GET    405    405    405    405    405    405    405
