@@ -67,7 +67,7 @@ def test_removing_the_whitelist_restarts_the_expiry(owner, settings):
     apikey.refresh_from_db()
     assert apikey.expires_at == now + timedelta(days=90)
     assert changes["expires_at"]["before"] is None
-    assert ("Expires", "Never", f"{(now + timedelta(days=90)):%Y-%m-%d %H:%M} UTC") in (
+    assert ("Works until", "Never", f"{(now + timedelta(days=90)):%Y-%m-%d %H:%M} UTC") in (
         AuditEvent.objects.get().change_rows()
     )
 
@@ -131,11 +131,11 @@ def test_event_rows_come_in_a_fixed_order_whatever_the_json_order(owner):
         owner=owner,
         action="modified",
         changes={
-            "expires_at": {"before": None, "after": None},
-            "ip_whitelist": {"before": [], "after": []},
+            "expires_at": {"before": None, "after": "2027-07-01T00:00:00+00:00"},
+            "ip_whitelist": {"before": [], "after": ["203.0.113.7/32"]},
             "alias": {"before": "a", "after": "b"},
-            "permissions": {"before": ["read"], "after": ["read"]},
+            "permissions": {"before": ["read"], "after": ["read", "trade"]},
         },
     )
     labels = [label for label, _before, _after in event.change_rows()]
-    assert labels == ["Alias Name", "Permissions", "Whitelist IP", "Expires"]
+    assert labels == ["Alias Name", "Permissions", "Whitelist IP", "Works until"]
