@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apikeys import services
-from apikeys.models import ApiKey, AuditEvent, works_until
+from apikeys.models import ApiKey, AuditEvent
 from apikeys.whitelist import IpWhitelist
 from tests.factories import ApiKeyFactory
 
@@ -44,6 +44,8 @@ def test_the_key_page_activity_shows_no_iso_times(owner_client, trader):
 
 
 def test_a_day_granular_expiry_is_written_as_the_last_day_it_works():
+    from apikeys.models import works_until
+
     assert works_until(datetime(2027, 7, 1, tzinfo=UTC)) == "2027-06-30 (end of day UTC)"
     assert works_until(datetime(2027, 7, 1, 13, 42, 5, tzinfo=UTC)) == "2027-07-01 13:42 UTC"
     assert works_until(None) == "never expires"
