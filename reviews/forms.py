@@ -59,7 +59,7 @@ class SubmitApplicationForm(TwoFactorForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         validators=[plain_text_lines],
-        help_text="One per line, or tick “not known yet”.",
+        help_text="Needed: one per line, or tick “Not known yet” below.",
     )
     ips_unknown = forms.BooleanField(label="Not known yet", required=False)
     strategy = forms.CharField(
@@ -75,6 +75,8 @@ class SubmitApplicationForm(TwoFactorForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "apply_%s")
         super().__init__(*args, **kwargs)
+        # Empty only with "Not known yet" ticked (clean): not "(optional)" on the page.
+        self.fields["server_ips"].required_unless = "ips_unknown"
 
     def clean_server_ips(self):
         return "\n".join(server_ip_list(self.cleaned_data["server_ips"]))
