@@ -394,7 +394,9 @@ class ApplicationAdmin(admin.ModelAdmin):
             frozen = form.cleaned_data["state"] == "frozen"
             if frozen == account.is_frozen:
                 state = "frozen" if frozen else "not frozen"
-                self.message_user(request, f"{account} is already {state}; nothing changed.")
+                # "Account …" first: the admin capitalises a message's first letter, and
+                # a username is shown exactly as it is.
+                self.message_user(request, f"Account {account} is already {state}; nothing changed.")
             else:
                 services.set_frozen(
                     account=account,
@@ -403,7 +405,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                     reason=form.cleaned_data["reason"],
                 )
                 state = "frozen" if account.is_frozen else "unfrozen"
-                self.message_user(request, f"{account} is {state}.", messages.SUCCESS)
+                self.message_user(request, f"Account {account} is {state}.", messages.SUCCESS)
             return HttpResponseRedirect(_application_page(request.GET.get("application", "")))
         ctx = {
             **self.admin_site.each_context(request),

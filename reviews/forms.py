@@ -135,7 +135,26 @@ REJECTION_TEMPLATES = [
 TEMPLATE_TEXT = {key: text for key, _, text in REJECTION_TEMPLATES}
 
 
-class RejectForm(forms.Form):
+class FocusesItsError(forms.Form):
+    """After a refused submit, the first field in error takes the focus (autofocus), is
+    marked invalid and is described by its error, which the page shows below the field
+    (``{field}_error``): a keyboard or screen-reader user lands on what to fix."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {
+                        "autofocus": True,
+                        "aria-invalid": "true",
+                        "aria-describedby": f"{self[name].auto_id}_error",
+                    }
+                )
+                break
+
+
+class RejectForm(FocusesItsError):
     """The reason compliance gives the trader; a rejection without one is refused.
 
     A template fills the reason when it is left empty (the page's script copies the
@@ -173,7 +192,7 @@ class NoteForm(forms.Form):
     )
 
 
-class FreezeForm(forms.Form):
+class FreezeForm(FocusesItsError):
     # The state the officer asked for, not "toggle": a double submit, the back button or
     # two officers at once must not undo a freeze.
     state = forms.ChoiceField(
