@@ -366,7 +366,7 @@ _CHANGE_LABELS = {
     "key_type": "Key type",
     "permissions": "Permissions",
     "ip_whitelist": "Whitelist IP",
-    "expires_at": "Works until",
+    "expires_at": "Expires",
     "keys": "Keys",
     "reason": "Reason",
     "last_used": "Last used",

@@ -67,7 +67,7 @@ def test_removing_the_whitelist_restarts_the_expiry(owner, settings):
     apikey.refresh_from_db()
     assert apikey.expires_at == now + timedelta(days=90)
     assert changes["expires_at"]["before"] is None
-    assert ("Works until", "Never", f"{(now + timedelta(days=90)):%Y-%m-%d %H:%M} UTC") in (
+    assert ("Expires", "Never", f"{(now + timedelta(days=90)):%Y-%m-%d %H:%M} UTC") in (
         AuditEvent.objects.get().change_rows()
     )
 
@@ -138,4 +138,4 @@ def test_event_rows_come_in_a_fixed_order_whatever_the_json_order(owner):
         },
     )
     labels = [label for label, _before, _after in event.change_rows()]
-    assert labels == ["Alias Name", "Permissions", "Whitelist IP", "Works until"]
+    assert labels == ["Alias Name", "Permissions", "Whitelist IP", "Expires"]
