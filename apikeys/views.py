@@ -230,9 +230,7 @@ def credentials_file(apikey, secret: str) -> dict:
     """What "Download credentials" saves: the browser builds the file from this (it is in
     the page already; the server never stores or serves it as a file)."""
     whitelist = ", ".join(apikey.whitelist_display) or (
-        f"none: any IP, works until {apikey.works_until}"
-        if apikey.expires_at
-        else "none: any IP"
+        f"none: any IP, works until {apikey.works_until}" if apikey.expires_at else "none: any IP"
     )
     secret_name = "Private key (PEM)" if apikey.key_type == "ed25519" else "Secret key"
     gap = "\n" if "\n" in secret else " "  # a PEM starts on its own line

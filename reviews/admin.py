@@ -396,7 +396,8 @@ class ApplicationAdmin(admin.ModelAdmin):
                 state = "frozen" if frozen else "not frozen"
                 # "Account …" first: the admin capitalises a message's first letter, and
                 # a username is shown exactly as it is.
-                self.message_user(request, f"Account {account} is already {state}; nothing changed.")
+                said = f"Account {account} is already {state}; nothing changed."
+                self.message_user(request, said)
             else:
                 services.set_frozen(
                     account=account,

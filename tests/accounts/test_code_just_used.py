@@ -8,7 +8,6 @@ from tests.factories import ApiKeyFactory
 from tests.helpers import form_data
 
 
-
 def test_the_same_code_twice_is_refused_as_just_used(owner_client, trader, totp):
     code = totp.code(trader)
     first = owner_client.post(reverse("apikeys:new"), form_data(alias="first", code=code))

@@ -11,7 +11,8 @@ SUMMARISED = re.compile(r'<p class="field-error"[^>]*id="[^"]*_error"[^>]*>')
 
 
 def test_signup_field_errors_do_not_announce_themselves(client, db):
-    response = client.post(reverse("accounts:signup"), {"username": "", "email": "", "password": ""})
+    empty = {"username": "", "email": "", "password": ""}
+    response = client.post(reverse("accounts:signup"), empty)
     errors = SUMMARISED.findall(response.content.decode())
     assert errors, "the signup form should show field errors"
     assert not [error for error in errors if "role=" in error]
