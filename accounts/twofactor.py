@@ -6,6 +6,7 @@ every form that asks for one: login, the security page, API keys, reviews.
 """
 
 import base64
+import hmac
 import secrets
 from urllib.parse import quote, urlencode
 
@@ -105,6 +106,10 @@ def verify_code(user, code: str, *, allow_backup: bool = False):
         verified = verify_token(user, device.persistent_id, code)
         if verified is not None:
             return verified
+        if _just_used(device, code):
+            # Right, but spent (two actions within one step): say so. The failure was
+            # counted all the same; nobody learns anything they did not type themselves.
+            raise CodeRejected(JUST_USED)
     else:
         if allow_backup and code:
             backup = StaticDevice.objects.filter(user=user, name=BACKUP_DEVICE_NAME).first()
@@ -118,6 +123,24 @@ def verify_code(user, code: str, *, allow_backup: bool = False):
             throttling_failure_timestamp=timezone.now(),
         )
     raise CodeRejected("Invalid or already used code.")
+
+
+JUST_USED = "This code was just used; wait for the next one."
+
+
+def _just_used(device: TOTPDevice, code: str) -> bool:
+    """Whether ``code`` is the authenticator's code for a step already spent (at or before
+    the device's ``last_t``) within the tolerance django-otp accepts: django-otp's verify
+    says only yes or no."""
+    device.refresh_from_db(fields=["last_t"])
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = timezone.now().timestamp()
+    for offset in range(-device.tolerance, device.tolerance + 1):
+        totp.time = now + offset * device.step
+        token = f"{totp.token():0{device.digits}d}"
+        if totp.t() <= device.last_t and hmac.compare_digest(token, code):
+            return True
+    return False
 
 
 def _throttled_message(info) -> str:

@@ -226,6 +226,8 @@ class ExtendKeyForm(TwoFactorForm):
 
     def __init__(self, *args, actor, apikey: ApiKey, **kwargs):
         self.apikey = apikey
+        # The field starts at the current last day: one nudge forward, not a retype.
+        kwargs.setdefault("initial", {"expires_on": last_day(apikey.expires_at)})
         super().__init__(*args, user=actor, **kwargs)
 
     def clean_expires_on(self):

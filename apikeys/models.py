@@ -15,6 +15,28 @@ from . import keys
 from .whitelist import IpWhitelist, display_block
 
 
+def works_until(expires_at: datetime | None) -> str:
+    """How every page, message and e-mail writes a key's expiry (without "Works until").
+
+    A key chosen to work through a day stops at the next midnight UTC: that is written as
+    the day itself, "2027-06-30 (end of day UTC)", so that the date people picked is the
+    date they read. Any other moment (the ceiling of an unrestricted key) is written
+    exactly, "2027-07-01 13:42 UTC". None: "never expires".
+    """
+    if expires_at is None:
+        return "never expires"
+    day, time = expiry_parts(expires_at)
+    return f"{day} (end of day UTC)" if time == "end of day" else f"{day} {time} UTC"
+
+
+def expiry_parts(expires_at: datetime) -> tuple[str, str]:
+    """(last day, "end of day" or "HH:MM") in UTC: ``works_until`` in two lines (the table)."""
+    moment = expires_at.astimezone(UTC)
+    if moment.time() == datetime.min.time():
+        return f"{moment - timedelta(days=1):%Y-%m-%d}", "end of day"
+    return f"{moment:%Y-%m-%d}", f"{moment:%H:%M}"
+
+
 def idle_cutoff(now: datetime) -> datetime:
     """A key last used (or, never used, created) at or before this moment is idle."""
     return now - timedelta(days=settings.APIKEY_IDLE_DAYS)
@@ -168,6 +190,15 @@ class ApiKey(models.Model):
         return "soon" if left.days < 7 else "later"
 
     @property
+    def works_until(self) -> str:
+        """The expiry as people read it everywhere (``works_until``)."""
+        return works_until(self.expires_at)
+
+    @property
+    def expiry_parts(self) -> tuple[str, str] | None:
+        return expiry_parts(self.expires_at) if self.expires_at else None
+
+    @property
     def expires_in_days(self) -> int | None:
         """Whole days left before the key expires (0: less than a day), None: never."""
         if self.expires_at is None:
@@ -316,11 +347,17 @@ class AuditEvent(models.Model):
             diff = self.changes[name]
             if not isinstance(diff, dict):
                 continue
-            before = (
-                None if self.action == self.Action.CREATED else _shown(name, diff.get("before"))
-            )
-            after = None if self.action in _GONE else _shown(name, diff.get("after"))
-            rows.append((_CHANGE_LABELS.get(name, name), before, after))
+            raw_before, raw_after = diff.get("before"), diff.get("after")
+            snapshot = self.action == self.Action.CREATED or self.action in _GONE
+            if raw_before == raw_after and not snapshot:
+                continue  # Nothing changed (a roll without a grace period): no row.
+            # Nothing before a value was set (a reason, a grace period) reads as just the value.
+            unset = raw_before is None and name != "expires_at"
+            no_before = self.action == self.Action.CREATED or unset
+            before = None if no_before else _shown(name, raw_before)
+            after = None if self.action in _GONE else _shown(name, raw_after)
+            label = _CHANGE_LABELS.get(name) or name.replace("_", " ").capitalize()
+            rows.append((label, before, after))
         return rows
 
 
@@ -336,7 +373,12 @@ _CHANGE_LABELS = {
     "disabled": "Disabled",
     "how": "How",
     "disable_idle_keys": "Disable idle keys",
+    "old_secret_valid_until": "Old secret valid until",
+    "found_at": "Found at",
 }
+
+# Changes that are moments: written as the rest of the page writes times.
+_MOMENTS = {"old_secret_valid_until", "last_used"}
 
 
 _GONE = {AuditEvent.Action.DELETED, AuditEvent.Action.DELETED_ALL}
@@ -344,9 +386,11 @@ _GONE = {AuditEvent.Action.DELETED, AuditEvent.Action.DELETED_ALL}
 
 def _shown(name: str, value) -> str:
     if name == "expires_at":
-        return f"{value[:16].replace('T', ' ')} UTC" if value else "Never"
+        return works_until(_moment(value)) if value else "Never"
     if value is None:
         return "—"
+    if name in _MOMENTS and (moment := _moment(value)):
+        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     if name == "permissions":
         return ", ".join(p.title() for p in value)
     if name == "ip_whitelist":
@@ -354,6 +398,15 @@ def _shown(name: str, value) -> str:
     if name == "keys":
         return ", ".join(key.get("alias", "?") for key in value) or "none"
     return str(value)
+
+
+def _moment(value) -> datetime | None:
+    """An ISO time from ``changes`` as a datetime (UTC when naive); None when it is not one."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class IdleKeyPolicy(models.Model):

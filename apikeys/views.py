@@ -230,9 +230,7 @@ def credentials_file(apikey, secret: str) -> dict:
     """What "Download credentials" saves: the browser builds the file from this (it is in
     the page already; the server never stores or serves it as a file)."""
     whitelist = ", ".join(apikey.whitelist_display) or (
-        f"none: any IP, expires {apikey.expires_at:%Y-%m-%d %H:%M} UTC"
-        if apikey.expires_at
-        else "none: any IP"
+        f"none: any IP, works until {apikey.works_until}" if apikey.expires_at else "none: any IP"
     )
     secret_name = "Private key (PEM)" if apikey.key_type == "ed25519" else "Secret key"
     gap = "\n" if "\n" in secret else " "  # a PEM starts on its own line
@@ -334,8 +332,8 @@ def extend_key_page(request, *, owner, urls: KeyUrls, key_code):
         except ApiKey.DoesNotExist:
             raise Http404 from None
         else:
-            until = form.cleaned_data["expires_on"]
-            messages.success(request, f"“{apikey.alias}” now works until {until:%Y-%m-%d}.")
+            apikey.refresh_from_db(fields=["expires_at"])
+            messages.success(request, f"“{apikey.alias}” now works until {apikey.works_until}.")
             return redirect(urls.url("detail", apikey))
     ctx = {"form": form, "apikey": apikey, "owner": owner, "urls": urls, **_limits()}
     return render(request, "apikeys/extend.html", ctx)

@@ -48,13 +48,41 @@ class SLAFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The queue opens on what is left to decide ("Under review"); "All" shows the
+    decided ones too. Same parameter as the plain status filter, so links keep working."""
+
+    title = "status"
+    parameter_name = "status__exact"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Application.Status.choices, (self.ALL, "All")]
+
+    def value(self):
+        return super().value() or Application.Status.PENDING
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() in Application.Status.values:
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     # What compliance decides by comes first: the SLA and the due date.
     # The queue fits 1280 px: what compliance decides by, nothing more.
-    list_display = ["account", "submitted", "due", "sla_badge", "fast", "balance"]
+    list_display = ["account", "status_badge", "submitted", "due", "sla_badge", "fast", "balance"]
     list_display_links = ["account"]
-    list_filter = ["status", "fast_track", SLAFilter]
+    list_filter = [StatusFilter, "fast_track", SLAFilter]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     search_help_text = "Search by username or e-mail."
@@ -366,7 +394,10 @@ class ApplicationAdmin(admin.ModelAdmin):
             frozen = form.cleaned_data["state"] == "frozen"
             if frozen == account.is_frozen:
                 state = "frozen" if frozen else "not frozen"
-                self.message_user(request, f"{account} is already {state}; nothing changed.")
+                # "Account …" first: the admin capitalises a message's first letter, and
+                # a username is shown exactly as it is.
+                said = f"Account {account} is already {state}; nothing changed."
+                self.message_user(request, said)
             else:
                 services.set_frozen(
                     account=account,
@@ -375,7 +406,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                     reason=form.cleaned_data["reason"],
                 )
                 state = "frozen" if account.is_frozen else "unfrozen"
-                self.message_user(request, f"{account} is {state}.", messages.SUCCESS)
+                self.message_user(request, f"Account {account} is {state}.", messages.SUCCESS)
             return HttpResponseRedirect(_application_page(request.GET.get("application", "")))
         ctx = {
             **self.admin_site.each_context(request),

@@ -59,7 +59,7 @@ class SubmitApplicationForm(TwoFactorForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
         validators=[plain_text_lines],
-        help_text="One per line, or tick “not known yet”.",
+        help_text="Needed: one per line, or tick “Not known yet” below.",
     )
     ips_unknown = forms.BooleanField(label="Not known yet", required=False)
     strategy = forms.CharField(
@@ -75,6 +75,8 @@ class SubmitApplicationForm(TwoFactorForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "apply_%s")
         super().__init__(*args, **kwargs)
+        # Empty only with "Not known yet" ticked (clean): not "(optional)" on the page.
+        self.fields["server_ips"].required_unless = "ips_unknown"
 
     def clean_server_ips(self):
         return "\n".join(server_ip_list(self.cleaned_data["server_ips"]))
@@ -133,7 +135,26 @@ REJECTION_TEMPLATES = [
 TEMPLATE_TEXT = {key: text for key, _, text in REJECTION_TEMPLATES}
 
 
-class RejectForm(forms.Form):
+class FocusesItsError(forms.Form):
+    """After a refused submit, the first field in error takes the focus (autofocus), is
+    marked invalid and is described by its error, which the page shows below the field
+    (``{field}_error``): a keyboard or screen-reader user lands on what to fix."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {
+                        "autofocus": True,
+                        "aria-invalid": "true",
+                        "aria-describedby": f"{self[name].auto_id}_error",
+                    }
+                )
+                break
+
+
+class RejectForm(FocusesItsError):
     """The reason compliance gives the trader; a rejection without one is refused.
 
     A template fills the reason when it is left empty (the page's script copies the
@@ -171,7 +192,7 @@ class NoteForm(forms.Form):
     )
 
 
-class FreezeForm(forms.Form):
+class FreezeForm(FocusesItsError):
     # The state the officer asked for, not "toggle": a double submit, the back button or
     # two officers at once must not undo a freeze.
     state = forms.ChoiceField(

@@ -57,7 +57,7 @@ def test_a_code_cannot_be_used_twice(client, owner, totp):
 
     password_step(client, owner)
     response = client.post("/accounts/login/code/", {"code": code})
-    assert "Invalid or already used code" in response.content.decode()
+    assert "This code was just used; wait for the next one." in response.content.decode()
     assert client.get("/assets/").status_code == 302
 
 

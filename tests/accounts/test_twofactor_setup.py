@@ -77,7 +77,7 @@ def test_the_setup_code_cannot_then_be_used_to_log_in(client, db):
     client.post("/accounts/logout/")
     client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     response = client.post("/accounts/login/code/", {"code": code})
-    assert "Invalid or already used code" in response.content.decode()
+    assert "This code was just used; wait for the next one." in response.content.decode()
 
 
 def test_setup_is_refused_when_2fa_is_already_on(owner_client):

@@ -131,10 +131,10 @@ def test_event_rows_come_in_a_fixed_order_whatever_the_json_order(owner):
         owner=owner,
         action="modified",
         changes={
-            "expires_at": {"before": None, "after": None},
-            "ip_whitelist": {"before": [], "after": []},
+            "expires_at": {"before": None, "after": "2027-07-01T00:00:00+00:00"},
+            "ip_whitelist": {"before": [], "after": ["203.0.113.7/32"]},
             "alias": {"before": "a", "after": "b"},
-            "permissions": {"before": ["read"], "after": ["read"]},
+            "permissions": {"before": ["read"], "after": ["read", "trade"]},
         },
     )
     labels = [label for label, _before, _after in event.change_rows()]

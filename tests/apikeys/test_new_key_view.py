@@ -69,7 +69,7 @@ def test_reused_code_changes_nothing(owner_client, trader, totp):
     code = totp.code(trader)
     assert owner_client.post(NEW, form_data(alias="first", code=code)).status_code == 302
     response = owner_client.post(NEW, form_data(alias="second", code=code))
-    assert "Invalid or already used code." in html_of(response)
+    assert "This code was just used; wait for the next one." in html_of(response)
     assert list(ApiKey.objects.values_list("alias", flat=True)) == ["first"]
 
 

@@ -1,5 +1,7 @@
 """The usage panel on a key's page, and "Add to whitelist" for an IP the key was used from."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -118,3 +120,11 @@ def test_sub_accounts_key_page_shows_the_panel_and_comes_back_to_it(owner_client
         add_url(key), {"ip": USED_IP, "code": totp.code(owner), "next": page_url}
     )
     assert response["Location"] == page_url
+
+
+def test_a_key_never_used_has_no_busiest_hour(owner_client, owner):
+    apikey = ApiKeyFactory(user=owner)
+    html = owner_client.get(reverse("apikeys:detail", args=[apikey.code])).content.decode()
+    busiest = re.search(r'data-testid="busiest-hour">([^<]*)<', html).group(1)
+    assert busiest == "—"
+    assert "No requests in the last 24 hours." in html

@@ -28,7 +28,8 @@ def bob(db):
 
 def act(client, action, applications, **extra):
     data = {"action": action, "_selected_action": [a.pk for a in applications], **extra}
-    return client.post(CHANGELIST, data, follow=True)
+    # Decided applications are listed (and so selectable) under "All" only.
+    return client.post(f"{CHANGELIST}?status__exact=all", data, follow=True)
 
 
 def test_approve_action_decides_and_says_how_many(compliance_client, compliance, alice, bob):

@@ -46,7 +46,7 @@ def test_overdue_first_then_due_today_then_by_due_date_and_decided_last(complian
     pending("q-late", due_in=-1)
     pending("q-very-late", due_in=-3)
 
-    response = compliance_client.get(URL)
+    response = compliance_client.get(f"{URL}?status__exact=all")
 
     assert usernames_in_order(response) == [
         "q-very-late",
@@ -111,6 +111,21 @@ def test_filters(compliance_client, query, expected):
     assert usernames_in_order(response) == expected
 
 
+def test_the_queue_opens_on_pending_applications_with_a_status_column(compliance_client):
+    pending("q-waiting", due_in=2)
+    ApplicationFactory.approved(user=UserFactory(username="q-done"), due_on=today())
+    html = compliance_client.get(URL).content.decode()
+    assert usernames_in_order_of(html) == ["q-waiting"]
+    assert "column-status_badge" in html and "Under review" in html
+    everything = compliance_client.get(f"{URL}?status__exact=all").content.decode()
+    assert usernames_in_order_of(everything) == ["q-waiting", "q-done"]
+    assert 'href="?status__exact=all"' in html  # the way to see all of them
+
+
+def usernames_in_order_of(html):
+    return re.findall(r"<strong[^>]*>(q-[a-z-]+)</strong>", html)
+
+
 @pytest.mark.parametrize("term", ["q-bob", "bob@desk.example"])
 def test_search_by_username_or_email(compliance_client, term):
     ApplicationFactory(user=UserFactory(username="q-bob", email="bob@desk.example"))
@@ -162,3 +177,9 @@ def test_there_is_no_add_or_delete(compliance_client, admin_user):
     assert "Add application" not in html
     assert "delete_selected" not in html
     assert compliance_client.get(f"{URL}add/").status_code == 403
+
+
+def test_the_search_box_has_a_text_label(compliance_client):
+    html = compliance_client.get(URL).content.decode()
+    label = re.search(r'<label for="searchbar">(.*?)</label>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", label).strip() == "Search applications"

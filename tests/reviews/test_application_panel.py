@@ -142,3 +142,12 @@ def test_the_purpose_radios_are_one_group_named_by_its_question(owner):
     )
     assert purpose[0].count('type="radio"') == len(Purpose.choices)
     assert 'for=""' not in html, "a label pointing at nothing"
+
+
+def test_the_servers_ip_field_says_what_is_needed_rather_than_optional(owner):
+    html = render(owner)
+    label = re.search(r'<label for="apply_server_ips">(.*?)</label>', html, re.S).group(1)
+    assert "optional" not in label
+    assert "Needed: one per line, or tick “Not known yet” below." in html
+    platform = re.search(r'<label for="apply_platform">(.*?)</label>', html, re.S).group(1)
+    assert "(optional)" in platform  # a field that really is optional still says so

@@ -4,6 +4,7 @@ and freezing an account."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -56,7 +57,8 @@ def bob(db):
 
 def act(client, action, applications, **extra):
     data = {"action": action, "_selected_action": [a.pk for a in applications], **extra}
-    return client.post(CHANGELIST, data, follow=True)
+    # Decided applications are listed (and so selectable) under "All" only.
+    return client.post(f"{CHANGELIST}?status__exact=all", data, follow=True)
 
 
 # --- The applicant's profile --------------------------------------------------
@@ -271,7 +273,7 @@ def test_freezing_refuses_the_account_and_sub_account_keys_on_the_api_at_once(
             follow=True,
         )
 
-    assert messages_of(response) == ["alice is frozen."]
+    assert messages_of(response) == ["Account alice is frozen."]
     assert [api.get(key, "/api/v1/account").status_code for key in keys] == [403, 403]
     entry = LogEntry.objects.get(object_id=str(trader.pk), content_type__model="user")
     assert entry.user == compliance
@@ -350,3 +352,28 @@ def test_each_desk_page_leads_back_to_the_queue(compliance_client, alice, where)
     html = compliance_client.get(url).content.decode()
     trail = html.split('<div class="breadcrumbs">', 1)[1].split("</div>", 1)[0]
     assert f'href="{CHANGELIST}"' in trail and 'href="/admin/"' in trail
+
+
+def test_the_freeze_message_keeps_the_username_exactly_as_it_is(compliance_client):
+    application = ApplicationFactory(user=UserFactory(username="victim88661"))
+    response = compliance_client.post(
+        freeze_url(application.user), freeze("Funds traced to a hack"), follow=True
+    )
+    shown = re.search(r'<ul class="messagelist">(.*?)</ul>', response.content.decode(), re.S)
+    assert "victim88661 is frozen." in shown.group(1)
+    assert "Victim88661" not in shown.group(1)
+
+
+@pytest.mark.parametrize("page", ["reject", "freeze"])
+def test_an_empty_reason_is_an_error_after_the_field_which_takes_the_focus(
+    compliance_client, alice, page
+):
+    url = f"{CHANGELIST}{alice.pk}/reject/" if page == "reject" else freeze_url(alice.user)
+    data = {"reason": " "} if page == "reject" else freeze(" ")
+    html = compliance_client.post(url, data).content.decode()
+    field = re.search(r"<textarea[^>]*>", html).group(0)
+    assert "autofocus" in field and 'aria-invalid="true"' in field
+    error_id = re.search(r'aria-describedby="([^"]+)"', field).group(1)
+    error = re.search(rf'<ul class="errorlist" id="{error_id}">(.*?)</ul>', html, re.S)
+    assert "This field is required." in error.group(1)
+    assert html.index("<textarea") < error.start()  # below the field, not above its label

@@ -45,7 +45,7 @@ def test_a_code_that_created_a_key_cannot_delete_one(owner_client, trader, totp)
     key = ApiKey.objects.get(user=trader)
     response = owner_client.post(f"/api-management/keys/{key.code}/delete/", {"code": code})
     assert response.status_code == 200
-    assert "Invalid or already used code" in response.content.decode()
+    assert "This code was just used; wait for the next one." in response.content.decode()
     assert ApiKey.objects.filter(pk=key.pk).exists()
 
 
@@ -54,7 +54,7 @@ def test_a_code_that_signed_in_cannot_confirm_a_key_action(client, trader, totp)
     client.post("/accounts/login/", {"username": trader.username, "password": PASSWORD})
     assert client.post("/accounts/login/code/", {"code": code}).status_code == 302
     response = create_key(client, code)
-    assert "Invalid or already used code" in response.content.decode()
+    assert "This code was just used; wait for the next one." in response.content.decode()
     assert not ApiKey.objects.filter(user=trader).exists()
 
 
