@@ -41,7 +41,7 @@ def test_racing_create_requests_stop_at_the_limit(settings):
     with mock.patch("accounts.forms.verify_code", return_value=object()):
         responses = race(
             lambda i: clients[i].post(
-                "/api-management/keys/new/", form_data(alias=f"bot-{i}", code="123456")
+                "/api-management/keys/new/", form_data(alias=f"racing-bot-{i}", code="123456")
             ),
             RACERS,
         )

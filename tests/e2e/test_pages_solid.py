@@ -45,6 +45,7 @@ def test_secret_page_downloads_the_credentials_built_in_the_browser(
     requests = []
     page.on("request", lambda request: requests.append(request.url))
     apikey = create_key(page, trader, totp)
+    page.wait_for_load_state("networkidle")  # the page's own images and scripts are in
     requests.clear()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download credentials").click()
