@@ -640,7 +640,9 @@ def revoke_leaked_secret(*, token: str, url: str = "", source: str = "", now=Non
     """Disable the key whose secret ``token`` is, at once; True when it is one of ours.
 
     Reported as found at ``url`` by a secret scanner (``source``: where it looked). A
-    key already disabled stays as it is: the same report twice records and e-mails once.
+    key already disabled as leaked stays as it is (the same report twice records and
+    e-mails once); one disabled for another reason (idle) becomes leaked, so that only a
+    roll brings it back.
     """
     apikey = key_of_secret(token)
     if apikey is None:
@@ -649,9 +651,9 @@ def revoke_leaked_secret(*, token: str, url: str = "", source: str = "", now=Non
     owner = apikey.user
     _lock_owner(owner)
     apikey = ApiKey.objects.get(pk=apikey.pk)
-    if apikey.disabled_at is not None:
+    if apikey.disabled_reason == ApiKey.DisabledReason.LEAKED:
         return True
-    apikey.disabled_at = now
+    apikey.disabled_at = apikey.disabled_at or now
     apikey.disabled_reason = ApiKey.DisabledReason.LEAKED
     apikey.save()
     AuditEvent.record(
@@ -670,6 +672,7 @@ def revoke_leaked_secret(*, token: str, url: str = "", source: str = "", now=Non
         None,
         "apikeys/email/key_leaked.txt",
         apikey=apikey,
+        link=settings.PORTAL_URL.rstrip("/") + _key_path(apikey),
         url=url[:500],
         source=source[:100],
         now=now,

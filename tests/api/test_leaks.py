@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core import mail
+from django.utils import timezone
 
 from api import leaks
 from apikeys import keys, services
@@ -76,7 +77,23 @@ def test_a_signed_report_disables_the_key_records_where_and_e_mails_the_owner(
     assert message.to == [leaked.user.email]
     assert URL in message.body and leaked.api_key in message.body
     assert leaked.plain_secret not in message.body
-    assert "delete this key" in message.body
+    assert "Roll secret" in message.body and f"/api-management/keys/{leaked.code}/" in message.body
+
+
+def test_a_sub_accounts_leaked_key_is_mailed_to_its_parent_by_name_with_its_link(
+    db, client, scanner, django_capture_on_commit_callbacks
+):
+    from tests.factories import SubaccountFactory
+
+    sub = SubaccountFactory()
+    apikey = ApiKeyFactory(user=sub)
+    with django_capture_on_commit_callbacks(execute=True):
+        report(client, scanner, [finding(apikey.plain_secret)])
+    (message,) = mail.outbox
+    assert message.to == [sub.parent.email]
+    assert f"Hello {sub.parent.username}," in message.body
+    assert f"sub-account {sub.username}" in message.body
+    assert f"/subaccounts/{sub.subaccount.code}/api-management/keys/{apikey.code}/" in message.body
 
 
 def test_a_disabled_key_authenticates_nothing(client, scanner, leaked, api):
@@ -84,6 +101,25 @@ def test_a_disabled_key_authenticates_nothing(client, scanner, leaked, api):
     report(client, scanner, [finding(leaked.plain_secret)])
     refused = api.get(leaked, "/api/v1/key", remote_addr="203.0.113.7")
     assert (refused.status_code, error_code(refused)) == (401, "key_disabled")
+
+
+def test_a_leak_of_a_key_disabled_as_idle_is_recorded_and_needs_a_roll(
+    client, scanner, leaked, django_capture_on_commit_callbacks
+):
+    """Found from outside: the report of an idle-disabled key was dropped, and a plain
+    "Enable" brought the leaked secret back."""
+    leaked.disabled_at, leaked.disabled_reason = timezone.now(), ApiKey.DisabledReason.IDLE
+    leaked.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = report(client, scanner, [finding(leaked.plain_secret)])
+    assert response.json()[0]["label"] == "true_positive"
+    apikey = ApiKey.objects.get(pk=leaked.pk)
+    assert apikey.disabled_reason == ApiKey.DisabledReason.LEAKED
+    assert AuditEvent.objects.filter(apikey=apikey, action="disabled").count() == 1
+    assert len(mail.outbox) == 1
+    owner = apikey.user
+    with pytest.raises(services.KeyRefused):
+        services.enable_key(owner=owner, actor=owner, apikey=apikey)
 
 
 def test_the_same_report_twice_disables_records_and_e_mails_once(
