@@ -77,7 +77,8 @@ def error_codes() -> list[tuple[int, str, str, str]]:
             403,
             "ip_not_allowed",
             "The request came from an IP address that is not on the key's whitelist.",
-            "Add the address on the key's page (it lists the IPs the key was used from).",
+            "Add the address to the key's whitelist with Modify (the key's page lists the "
+            "addresses it was refused from).",
         ),
         (
             403,
