@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
@@ -49,9 +49,11 @@ class ApiKeyQuerySet(models.QuerySet):
 
     def idle(self, now: datetime):
         """Keys that still work but nobody has used for APIKEY_IDLE_DAYS (``is_idle``):
-        neither disabled nor expired, last used (never used: created) at or before the
-        cutoff."""
-        return self.annotate(_idle_since=Coalesce("last_used_at", "created_at")).filter(
+        neither disabled nor expired, idle since (``ApiKey.idle_since``) the cutoff."""
+        # Since the last use (or creation), or the last "Enable" if that came later.
+        used = Coalesce("last_used_at", "created_at")
+        since = Greatest(used, Coalesce("enabled_at", "last_used_at", "created_at"))
+        return self.annotate(_idle_since=since).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now),
             disabled_at__isnull=True,
             _idle_since__lte=idle_cutoff(now),
@@ -116,6 +118,8 @@ class ApiKey(models.Model):
     # A disabled key exists but authenticates nothing until it is enabled again.
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     disabled_reason = models.CharField(max_length=16, blank=True, editable=False)
+    # When "Enable" last brought the key back: its idle period starts again from there.
+    enabled_at = models.DateTimeField(null=True, blank=True)
     # The expiry the 7-day and the 1-day warning were sent for: each is sent once per
     # expiry, and a new expiry (Extend, Modify) is warned about afresh.
     warned_7d_for = models.DateTimeField(null=True, blank=True, editable=False)
@@ -210,7 +214,14 @@ class ApiKey(models.Model):
         now = now or timezone.now()
         if self.disabled_at is not None or self.is_expired(now):
             return False
-        return (self.last_used_at or self.created_at) <= idle_cutoff(now)
+        return self.idle_since <= idle_cutoff(now)
+
+    @property
+    def idle_since(self) -> datetime:
+        """Since when nothing has used the key: its last use, else its creation, or its
+        last "Enable" if that came later (``ApiKeyQuerySet.idle`` in SQL)."""
+        used = self.last_used_at or self.created_at
+        return max(used, self.enabled_at or used)
 
     @property
     def idle_days(self) -> int:

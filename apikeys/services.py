@@ -712,6 +712,7 @@ def _enable(apikey: ApiKey, *, owner, actor, ip, now, why: str = "") -> None:
     before = apikey.disabled_reason or "disabled"
     apikey.disabled_at = None
     apikey.disabled_reason = ""
+    apikey.enabled_at = now
     apikey.save()
     changes = {"disabled": {"before": before, "after": None}}
     if why:

@@ -293,3 +293,19 @@ def test_enabling_a_key_that_is_not_disabled_changes_nothing(owner_client, trade
     response = owner_client.get(reverse("apikeys:enable", args=[apikey.code]))
     assert response.status_code == 302
     assert not services.enable_key(owner=trader, actor=trader, apikey=apikey)
+
+
+def test_an_enabled_key_gets_a_fresh_idle_period_before_it_is_disabled_again(trader):
+    """Enabling an idle key for a bot that starts next week must not be undone by the
+    next weekly run (found from outside)."""
+    services.set_idle_policy(owner=trader, actor=trader, disable_idle=True)
+    apikey = ApiKeyFactory(user=trader, created_at=days_ago(200), last_used_at=days_ago(150))
+    assert services.disable_idle_keys() == 1
+    apikey.refresh_from_db()
+    services.enable_key(owner=trader, actor=trader, apikey=apikey)
+    apikey.refresh_from_db()
+    assert not apikey.is_idle()
+
+    week_later = timezone.now() + timedelta(days=7)
+    assert services.disable_idle_keys(now=week_later) == 0
+    assert services.disable_idle_keys(now=timezone.now() + timedelta(days=91)) == 1
